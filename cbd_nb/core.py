@@ -7,25 +7,25 @@ Docs: https://cbd-nb.github.io/cbd_nb/core.html.md"""
 # %% auto #0
 __all__ = ['default_device', 'set_seed', 'atomic_write', 'save_json']
 
-# %% ../nbs/00_core.ipynb #e2de9564
+# %% ../nbs/00_core.ipynb #d24bff55
 import json, os, random, tempfile
 from pathlib import Path
 import numpy as np, torch
 
-# %% ../nbs/00_core.ipynb #a27c4aed
+# %% ../nbs/00_core.ipynb #3fbfc32d
 def default_device(device:str|torch.device|None=None # "cpu", "cuda", "cuda:1", a `torch.device`, or None for the best one available
                   )->torch.device:
     "The device to use: `device` if given, else CUDA when available, else the CPU"
     if device is not None: return torch.device(device)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
-# %% ../nbs/00_core.ipynb #6e489639
+# %% ../nbs/00_core.ipynb #1411cb2b
 def set_seed(seed:int # the seed for `random`, NumPy and PyTorch
             ):
     "Seed Python, NumPy and PyTorch (CPU and every GPU)"
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/00_core.ipynb #20c3cd7f
+# %% ../nbs/00_core.ipynb #51763903
 def atomic_write(path:str|Path, # the file to write
                  data:bytes|str # its whole content
                 )->Path:
@@ -42,7 +42,7 @@ def atomic_write(path:str|Path, # the file to write
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
-# %% ../nbs/00_core.ipynb #4032ca5b
+# %% ../nbs/00_core.ipynb #b9b4cd48
 def save_json(obj, # anything `json.dumps` accepts
               path:str|Path # the file to write
              )->Path:

@@ -6,11 +6,12 @@ Docs: https://cbd-nb.github.io/cbd_nb/data.html.md"""
 
 # %% auto #0
 __all__ = ['DEBIAN_FMNIST', 'FMNIST_FILES', 'FMNIST_CLASSES', 'CIFAR', 'IMAGE_LISTS', 'READERS', 'lt_counts', 'check_labels',
-           'class_counts', 'select_lt', 'labels_hash', 'LTSplit', 'make_split', 'Tensors', 'ImageList', 'data_root',
-           'read_digits', 'read_idx', 'fmnist_dir', 'read_fashion_mnist', 'cifar_dir', 'read_cifar', 'read_image_list',
-           'LTData', 'load_lt', 'shot_groups', 'summary']
+           'class_counts', 'effective_num_weights', 'select_lt', 'labels_hash', 'LTSplit', 'make_split', 'Tensors',
+           'ImageList', 'data_root', 'read_digits', 'read_idx', 'fmnist_dir', 'read_fashion_mnist', 'cifar_dir',
+           'read_cifar', 'read_image_list', 'LTData', 'load_lt', 'shot_groups', 'summary', 'file_md5', 'check_md5',
+           'split_path']
 
-# %% ../nbs/01_data.ipynb #ae2bb376
+# %% ../nbs/01_data.ipynb #873ed5d1
 import gzip, hashlib, json, os, pickle
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -19,7 +20,7 @@ import numpy as np, torch
 from PIL import Image
 from .core import save_json
 
-# %% ../nbs/01_data.ipynb #b8f091ee
+# %% ../nbs/01_data.ipynb #397a20a0
 def lt_counts(n_max:int, # images in the largest (first) class
               n_classes:int, # number of classes C
               imb_factor:float, # imbalance factor n_max/n_min, at least 1
@@ -38,7 +39,7 @@ def lt_counts(n_max:int, # images in the largest (first) class
                          f"raise n_max to at least {imb_factor:g} or lower imb_factor.")
     return counts
 
-# %% ../nbs/01_data.ipynb #e05c3cb3
+# %% ../nbs/01_data.ipynb #67fef915
 def check_labels(labels:torch.Tensor, # integer class ids
                  n_classes:int|None=None # number of classes C; None takes max+1
                 )->torch.Tensor:
@@ -52,7 +53,7 @@ def check_labels(labels:torch.Tensor, # integer class ids
     if bad.any(): raise ValueError(f"{int(bad.sum())} labels lie outside 0..{c-1} (e.g. {int(labels[bad][0])}): renumber the classes to 0..C-1 or pass the right n_classes.")
     return labels
 
-# %% ../nbs/01_data.ipynb #edfc7f75
+# %% ../nbs/01_data.ipynb #a568e584
 def class_counts(labels:torch.Tensor, # integer class ids in 0..C-1
                  n_classes:int|None=None # number of classes C; None takes max+1
                 )->torch.Tensor:
@@ -60,7 +61,17 @@ def class_counts(labels:torch.Tensor, # integer class ids in 0..C-1
     labels = check_labels(labels, n_classes)
     return torch.bincount(labels, minlength=n_classes or 0)
 
-# %% ../nbs/01_data.ipynb #d66f6518
+# %% ../nbs/01_data.ipynb #3e0294ae
+def effective_num_weights(counts:torch.Tensor, # training images per class
+                          beta:float=0.9999 # 0 gives equal weights; towards 1, inverse frequency
+                         )->torch.Tensor:
+    "Per-class weights (1-beta)/(1-beta**n_c), normalised to sum to the number of classes"
+    if not 0 <= beta < 1: raise ValueError(f"beta={beta} must lie in [0, 1): 0.9999 is Cui et al.'s default.")
+    counts = torch.as_tensor(counts, dtype=torch.float64)
+    w = (1 - beta) / (1 - beta ** counts.clamp(min=1))
+    return w / w.sum() * len(counts)
+
+# %% ../nbs/01_data.ipynb #624c8c0f
 def select_lt(labels:torch.Tensor, # class ids of the full (balanced) source set
               counts:list[int], # images to keep per class
               seed:int=0 # fixes which images are kept
@@ -74,13 +85,13 @@ def select_lt(labels:torch.Tensor, # class ids of the full (balanced) source set
         keep.append(idx[torch.randperm(len(idx), generator=g)[:k]])
     return torch.cat(keep).sort().values
 
-# %% ../nbs/01_data.ipynb #a44ac1c9
+# %% ../nbs/01_data.ipynb #4b04531e
 def labels_hash(labels:torch.Tensor # class ids of the source set
                )->str:
     "SHA-256 of the labels as int64, to recognise the source data a split was made from"
     return hashlib.sha256(np.ascontiguousarray(torch.as_tensor(labels).long().numpy()).tobytes()).hexdigest()
 
-# %% ../nbs/01_data.ipynb #2422af7b
+# %% ../nbs/01_data.ipynb #7fd8919b
 @dataclass
 class LTSplit:
     "A long-tailed subset of a source training set, saved to and loaded from a JSON split file"
@@ -113,7 +124,7 @@ class LTSplit:
                              "the files on disk are not the ones the split was made from. Re-create the split from this data, or point root at the original files.")
         return s
 
-# %% ../nbs/01_data.ipynb #f6fd0cc8
+# %% ../nbs/01_data.ipynb #2a43af2c
 def make_split(dataset:str, # dataset name recorded in the split
                labels:torch.Tensor, # class ids of the full source training set
                imb_factor:float=100, # n_max/n_min
@@ -127,10 +138,12 @@ def make_split(dataset:str, # dataset name recorded in the split
     idx = select_lt(labels, lt_counts(n_max, len(counts), imb_factor, profile), seed)
     return LTSplit(dataset, profile, n_max, float(imb_factor), seed, idx.tolist(), labels_hash(labels))
 
-# %% ../nbs/01_data.ipynb #18f0eb3d
+# %% ../nbs/01_data.ipynb #5bbdd124
 class Tensors(torch.utils.data.Dataset):
     "Images `x` (N,C,H,W uint8) and labels `y` (N, int64) held as tensors"
-    def __init__(self, x:torch.Tensor, y:torch.Tensor):
+    def __init__(self, x:torch.Tensor, # images (N, C, H, W), uint8
+                 y:torch.Tensor # class ids (N,)
+                ):
         if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels.")
         self.x, self.y = x, check_labels(y)
     def __len__(self): return len(self.y)
@@ -143,7 +156,7 @@ class Tensors(torch.utils.data.Dataset):
         return Tensors(self.x[idx], self.y[idx])
     def __repr__(self): return f"Tensors(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)})"
 
-# %% ../nbs/01_data.ipynb #b80e1063
+# %% ../nbs/01_data.ipynb #ed58efc7
 class ImageList(torch.utils.data.Dataset):
     "Images listed as `relative/path label` lines, loaded lazily from `root`"
     def __init__(self, root:str|Path, # folder the paths are relative to
@@ -172,7 +185,7 @@ class ImageList(torch.utils.data.Dataset):
     def subset(self, idx)->'ImageList': return ImageList(self.root, [self.items[i] for i in idx], self.transform)
     def __repr__(self): return f"ImageList({len(self)} images under {self.root})"
 
-# %% ../nbs/01_data.ipynb #17694024
+# %% ../nbs/01_data.ipynb #98cfae56
 DEBIAN_FMNIST = Path('/usr/share/datasets/fashion-mnist')
 FMNIST_FILES = {'train-images-idx3-ubyte': 'f4a8712d7a061bf5bd6d2ca38dc4d50a', 'train-labels-idx1-ubyte': '9018921c3c673c538a1fc5bad174d6f9',
                 't10k-images-idx3-ubyte': '8181f5470baa50b63fa0f6fddb340f0a', 't10k-labels-idx1-ubyte': '15d484375f8d13e6eb1aabb0c3f46965'}
@@ -183,11 +196,13 @@ def data_root(root:str|Path|None=None # explicit folder, or None
     "Folder that holds the datasets: `root`, else `$CBD_DATA`, else `~/.cache/cbd_nb`"
     return Path(root or os.environ.get('CBD_DATA') or Path.home()/'.cache'/'cbd_nb').expanduser()
 
-# %% ../nbs/01_data.ipynb #c076c0e8
+# %% ../nbs/01_data.ipynb #e591123c
 def _missing(what, looked, fix):
     return FileNotFoundError(f"{what} not found; looked in: {', '.join(map(str, looked))}. {fix}")
 
-def read_digits(root=None, download=False):
+def read_digits(root:str|Path|None=None, # unused: the digits ship with scikit-learn
+                download:bool=False # unused: nothing to download
+               ):
     "scikit-learn's bundled 8x8 digits; the first 30 images of each class form the balanced test set"
     from sklearn.datasets import load_digits
     d = load_digits()
@@ -198,8 +213,9 @@ def read_digits(root=None, download=False):
     test = rank < 30
     return Tensors(x[~test], y[~test]), Tensors(x[test], y[test]), [str(i) for i in range(10)]
 
-# %% ../nbs/01_data.ipynb #8f6cd6f7
-def read_idx(path:str|Path)->np.ndarray:
+# %% ../nbs/01_data.ipynb #8faccd39
+def read_idx(path:str|Path # an idx file, optionally gzipped
+            )->np.ndarray:
     "Read an idx file (MNIST format), gzipped or not"
     data = (gzip.open if str(path).endswith('.gz') else open)(path, 'rb').read()
     ndim = data[3]
@@ -210,13 +226,16 @@ def _find_idx(folder, stem):
     for name in (stem, stem + '.gz'):
         if (folder/name).exists(): return folder/name
 
-def fmnist_dir(root=None)->Path|None:
+def fmnist_dir(root:str|Path|None=None # data folder, as for `data_root`
+              )->Path|None:
     "First folder holding all four Fashion-MNIST idx files, or None"
     r = data_root(root)
     for f in (r, r/'fashion-mnist', r/'FashionMNIST'/'raw', DEBIAN_FMNIST):
         if all(_find_idx(f, s) for s in FMNIST_FILES): return f
 
-def read_fashion_mnist(root=None, download=False):
+def read_fashion_mnist(root:str|Path|None=None, # data folder, as for `data_root`
+                       download:bool=False # download with torchvision if no copy is found
+                      ):
     "Fashion-MNIST from the idx files: `root`, `$CBD_DATA`, Debian's package, or a torchvision download if asked"
     f = fmnist_dir(root)
     if f is None and download:
@@ -231,20 +250,25 @@ def read_fashion_mnist(root=None, download=False):
     mk = lambda p: Tensors(torch.from_numpy(arr[f'{p}-images-idx3-ubyte'].copy())[:, None], torch.from_numpy(arr[f'{p}-labels-idx1-ubyte'].astype(np.int64)))
     return mk('train'), mk('t10k'), FMNIST_CLASSES
 
-# %% ../nbs/01_data.ipynb #551332dd
+# %% ../nbs/01_data.ipynb #1bbe1bb9
 CIFAR = {'cifar10': dict(folder='cifar-10-batches-py', train=[f'data_batch_{i}' for i in range(1, 6)], test=['test_batch'], meta='batches.meta', names='label_names', key='labels'),
          'cifar100': dict(folder='cifar-100-python', train=['train'], test=['test'], meta='meta', names='fine_label_names', key='fine_labels')}
 
 def _unpickle(p):
     with open(p, 'rb') as f: return pickle.load(f, encoding='latin1')
 
-def cifar_dir(name, root=None)->Path|None:
+def cifar_dir(name:str, # 'cifar10' or 'cifar100'
+              root:str|Path|None=None # data folder, as for `data_root`
+             )->Path|None:
     "Folder holding the CIFAR batches of `name`, or None"
     spec, r = CIFAR[name], data_root(root)
     for f in (r/spec['folder'], r/name/spec['folder'], r):
         if all((f/b).exists() for b in spec['train'] + spec['test']): return f
 
-def read_cifar(name, root=None, download=False):
+def read_cifar(name:str, # 'cifar10' or 'cifar100'
+               root:str|Path|None=None, # data folder, as for `data_root`
+               download:bool=False # download with torchvision if missing
+              ):
     "CIFAR-10 or CIFAR-100 from torchvision's on-disk format; downloads only if asked"
     f = cifar_dir(name, root)
     if f is None and download:
@@ -261,12 +285,15 @@ def read_cifar(name, root=None, download=False):
         return Tensors(x, torch.tensor(sum((list(d[spec['key']]) for d in ds), []), dtype=torch.long))
     return part(spec['train']), part(spec['test']), list(_unpickle(f/spec['meta'])[spec['names']])
 
-# %% ../nbs/01_data.ipynb #613b808e
+# %% ../nbs/01_data.ipynb #5d6a4b75
 IMAGE_LISTS = {'imagenet-lt': dict(train='ImageNet_LT_train.txt', test='ImageNet_LT_test.txt', val='ImageNet_LT_val.txt', n_classes=1000),
                'inat18': dict(train='iNaturalist18_train.txt', test='iNaturalist18_val.txt', val=None, n_classes=8142),
                'places-lt': dict(train='Places_LT_train.txt', test='Places_LT_test.txt', val='Places_LT_val.txt', n_classes=365)}
 
-def read_image_list(name, root=None, download=False):
+def read_image_list(name:str, # 'imagenet-lt', 'inat18' or 'places-lt'
+                    root:str|Path|None=None, # data folder holding `name/` or the lists themselves
+                    download:bool=False # not supported: these benchmarks need a manual download
+                   ):
     "An image-list benchmark (`IMAGE_LISTS`): lazily loaded train and test `ImageList`s"
     spec, r = IMAGE_LISTS[name], data_root(root)
     f = next((f for f in (r/name, r) if (f/spec['train']).exists() and (f/spec['test']).exists()), None)
@@ -275,7 +302,7 @@ def read_image_list(name, root=None, download=False):
     tr, te = ImageList.from_file(f, f/spec['train']), ImageList.from_file(f, f/spec['test'])
     return tr, te, [str(i) for i in range(spec['n_classes'])]
 
-# %% ../nbs/01_data.ipynb #401a0cc5
+# %% ../nbs/01_data.ipynb #a5542424
 @dataclass
 class LTData:
     "A long-tailed training split with its balanced test split"
@@ -291,7 +318,7 @@ class LTData:
 READERS = {'digits': read_digits, 'fashion-mnist': read_fashion_mnist,
            **{k: partial(read_cifar, k) for k in CIFAR}, **{k: partial(read_image_list, k) for k in IMAGE_LISTS}}
 
-# %% ../nbs/01_data.ipynb #d73f82f6
+# %% ../nbs/01_data.ipynb #6277f6b9
 def load_lt(name:str, # one of `READERS`: digits, fashion-mnist, cifar10, cifar100, imagenet-lt, inat18, places-lt
             root:str|Path|None=None, # data folder; None uses $CBD_DATA or ~/.cache/cbd_nb
             imb_factor:float=100, # n_max/n_min of the generated tail (not used by published lists)
@@ -310,7 +337,7 @@ def load_lt(name:str, # one of `READERS`: digits, fashion-mnist, cifar10, cifar1
     train = train.subset(split.indices)
     return LTData(name, train, test, classes, class_counts(train.labels, len(classes)), split)
 
-# %% ../nbs/01_data.ipynb #3325b83c
+# %% ../nbs/01_data.ipynb #bacf3942
 def shot_groups(counts:torch.Tensor, # training images per class
                 many:int=100, # a class with more than `many` images is many-shot
                 few:int=20, # a class with fewer than `few` images is few-shot
@@ -324,7 +351,7 @@ def shot_groups(counts:torch.Tensor, # training images per class
     return {'many': (counts > many).nonzero().flatten(), 'medium': ((counts >= few) & (counts <= many)).nonzero().flatten(),
             'few': (counts < few).nonzero().flatten()}
 
-# %% ../nbs/01_data.ipynb #667ea0a0
+# %% ../nbs/01_data.ipynb #7a398da2
 def summary(d:LTData # a loaded dataset
            )->dict:
     "Sizes, counts and shot groups of a long-tailed dataset"
@@ -332,3 +359,26 @@ def summary(d:LTData # a loaded dataset
     return dict(dataset=d.name, classes=len(c), train=len(d.train), test=len(d.test), n_max=int(c.max()), n_min=int(c.min()),
                 imbalance=round(float(c.max() / c.min().clamp(min=1)), 1), seed=d.split.seed if d.split else None,
                 **{k: len(v) for k, v in shot_groups(c).items()}, **{k: len(v) for k, v in shot_groups(c, relative=True).items()})
+
+# %% ../nbs/01_data.ipynb #1ba6dfb4
+def file_md5(path:str|Path, # file to hash
+             gunzip:bool=False # hash the decompressed content of a .gz file
+            )->str:
+    "MD5 of a file's bytes (or of its decompressed content)"
+    h = hashlib.md5()
+    with (gzip.open if gunzip else open)(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+    return h.hexdigest()
+
+def check_md5(expected:dict, # file path -> expected MD5
+              gunzip:bool=False # compare decompressed content
+             )->list[str]:
+    "Paths whose MD5 differs from the expected one (empty when all match)"
+    return [str(p) for p, m in expected.items() if file_md5(p, gunzip and str(p).endswith('.gz')) != m]
+
+# %% ../nbs/01_data.ipynb #0ef7a1f8
+def split_path(folder:str|Path, # where split files are kept
+               s:LTSplit # the split to name
+              )->Path:
+    "Canonical file name of a split: `<dataset>_<profile>_if<IF>_nmax<n>_seed<s>.json`"
+    return Path(folder)/f"{s.dataset}_{s.profile}_if{s.imb_factor:g}_nmax{s.n_max}_seed{s.seed}.json"

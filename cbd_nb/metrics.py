@@ -8,11 +8,11 @@ Docs: https://cbd-nb.github.io/cbd_nb/metrics.html.md"""
 __all__ = ['as_classes', 'confusion_matrix', 'per_class_accuracy', 'class_avg_accuracy', 'shot_accuracy', 'calibration_bins',
            'ece']
 
-# %% ../nbs/03_metrics.ipynb #b2727a82
+# %% ../nbs/03_metrics.ipynb #77361e79
 import torch
 from .data import shot_groups
 
-# %% ../nbs/03_metrics.ipynb #cdc99e80
+# %% ../nbs/03_metrics.ipynb #6516ad23
 def as_classes(preds:torch.Tensor # class ids (N,) or scores (N, C)
               )->torch.Tensor:
     "Class ids from class ids or from scores"
@@ -28,7 +28,7 @@ def confusion_matrix(preds:torch.Tensor, # class ids (N,) or scores (N, C)
     if p.shape != t.shape: raise ValueError(f"{len(p)} predictions but {len(t)} targets.")
     return torch.bincount(t * n_classes + p, minlength=n_classes**2).view(n_classes, n_classes)
 
-# %% ../nbs/03_metrics.ipynb #f0b97b3c
+# %% ../nbs/03_metrics.ipynb #77e2f5bc
 def per_class_accuracy(preds:torch.Tensor, # class ids (N,) or scores (N, C)
                        targs:torch.Tensor, # true class ids (N,)
                        n_classes:int # number of classes C
@@ -44,7 +44,7 @@ def class_avg_accuracy(preds:torch.Tensor, # class ids (N,) or scores (N, C)
     "Mean of the per-class accuracies over the classes present in `targs`"
     return per_class_accuracy(preds, targs, n_classes).nanmean().item()
 
-# %% ../nbs/03_metrics.ipynb #213c0d23
+# %% ../nbs/03_metrics.ipynb #72a16c33
 def shot_accuracy(preds:torch.Tensor, # class ids (N,) or scores (N, C)
                   targs:torch.Tensor, # true class ids (N,)
                   train_counts:torch.Tensor, # training images per class
@@ -57,7 +57,7 @@ def shot_accuracy(preds:torch.Tensor, # class ids (N,) or scores (N, C)
     groups = shot_groups(train_counts, many, few, relative)
     return {'all': acc.nanmean().item(), **{k: (acc[v].nanmean().item() if len(v) else None) for k, v in groups.items()}}
 
-# %% ../nbs/03_metrics.ipynb #06412c6d
+# %% ../nbs/03_metrics.ipynb #f7cae11f
 def calibration_bins(probs:torch.Tensor, # class probabilities (N, C), rows summing to 1
                      targs:torch.Tensor, # true class ids (N,)
                      n_bins:int=15 # equal-width confidence bins on [0, 1]

@@ -7,12 +7,12 @@ Docs: https://cbd-nb.github.io/cbd_nb/samplers.html.md"""
 # %% auto #0
 __all__ = ['sampling_probs', 'SeededSampler', 'ClassPowerSampler', 'empirical_probs', 'ProgressiveSampler', 'ClassAwareSampler']
 
-# %% ../nbs/02_samplers.ipynb #d53600ea
+# %% ../nbs/02_samplers.ipynb #d34f1fef
 import math, time
 import numpy as np, torch
 from .data import check_labels
 
-# %% ../nbs/02_samplers.ipynb #d07c0502
+# %% ../nbs/02_samplers.ipynb #c10e9237
 def sampling_probs(counts:torch.Tensor, # training images per class
                    q:float # 1 instance-balanced, 0.5 square-root, 0 class-balanced
                   )->torch.Tensor:
@@ -22,7 +22,7 @@ def sampling_probs(counts:torch.Tensor, # training images per class
     w = torch.where(counts > 0, counts.clamp(min=1) ** q, 0.)
     return w / w.sum()
 
-# %% ../nbs/02_samplers.ipynb #cf6a6396
+# %% ../nbs/02_samplers.ipynb #2cf0a38f
 class SeededSampler(torch.utils.data.Sampler):
     "Base for samplers that draw a seeded global epoch of indices and give each DDP rank a strided share"
     def __init__(self, labels:torch.Tensor, # class id of every example in the dataset
@@ -59,7 +59,7 @@ class SeededSampler(torch.utils.data.Sampler):
         r = (torch.rand(len(cls), generator=g, dtype=torch.float64) * self.counts[cls]).long()
         return self.order[self.starts[cls] + torch.minimum(r, self.counts[cls] - 1)]
 
-# %% ../nbs/02_samplers.ipynb #95f654bd
+# %% ../nbs/02_samplers.ipynb #8cf99513
 class ClassPowerSampler(SeededSampler):
     "Draw classes with probability proportional to count**q, then an image uniformly within the class"
     def __init__(self, labels:torch.Tensor, # class id of every example
@@ -79,7 +79,7 @@ class ClassPowerSampler(SeededSampler):
         if self.q == 1: return torch.cat([torch.randperm(len(self.labels), generator=g) for _ in range(math.ceil(n / len(self.labels)))])[:n]
         return self.within(g, torch.multinomial(self.class_probs(), n, replacement=True, generator=g))
 
-# %% ../nbs/02_samplers.ipynb #dceafe5b
+# %% ../nbs/02_samplers.ipynb #0036a467
 def empirical_probs(sampler:SeededSampler, # any sampler of this module
                     epochs:int=1 # epochs to pool
                    )->torch.Tensor:
@@ -87,7 +87,7 @@ def empirical_probs(sampler:SeededSampler, # any sampler of this module
     idx = torch.cat([(sampler.set_epoch(e), sampler.indices())[1] for e in range(epochs)])
     return torch.bincount(sampler.labels[idx], minlength=len(sampler.counts)).double() / len(idx)
 
-# %% ../nbs/02_samplers.ipynb #984fae7a
+# %% ../nbs/02_samplers.ipynb #fd4c7a8b
 class ProgressiveSampler(ClassPowerSampler):
     "Class probabilities moving linearly from instance- to class-balanced over `epochs` epochs"
     def __init__(self, labels:torch.Tensor, # class id of every example
@@ -104,7 +104,7 @@ class ProgressiveSampler(ClassPowerSampler):
         t = min(self.epoch, self.epochs) / self.epochs
         return (1 - t) * sampling_probs(self.counts, 1) + t * sampling_probs(self.counts, 0)
 
-# %% ../nbs/02_samplers.ipynb #b2192bc4
+# %% ../nbs/02_samplers.ipynb #565b16cc
 class ClassAwareSampler(SeededSampler):
     "Cycle through shuffled classes, taking `k` images of each from a shuffled cycle of that class"
     def __init__(self, labels:torch.Tensor, # class id of every example

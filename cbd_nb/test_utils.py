@@ -7,14 +7,14 @@ Docs: https://cbd-nb.github.io/cbd_nb/test_utils.html.md"""
 # %% auto #0
 __all__ = ['fake_cifar', 'fake_image_list', 'fake_fashion_mnist']
 
-# %% ../nbs/09_test_utils.ipynb #27702f8d
+# %% ../nbs/09_test_utils.ipynb #2c2acb2c
 import gzip, pickle
 from pathlib import Path
 import numpy as np
 from PIL import Image
 from .data import CIFAR, IMAGE_LISTS
 
-# %% ../nbs/09_test_utils.ipynb #e5fd5953
+# %% ../nbs/09_test_utils.ipynb #e4365524
 def _dump(obj, p):
     with open(p, 'wb') as f: pickle.dump(obj, f)
 
@@ -35,7 +35,7 @@ def fake_cifar(root:str|Path, # folder to write `cifar-10-batches-py/` or `cifar
     _dump({spec['names']: [f'class{i}' for i in range(n_cls)]}, f/spec['meta'])
     return f
 
-# %% ../nbs/09_test_utils.ipynb #167a5d19
+# %% ../nbs/09_test_utils.ipynb #3ddc9a1c
 def fake_image_list(root:str|Path, # folder to write `<name>/` into
                     name:str='imagenet-lt', # one of `IMAGE_LISTS`
                     counts:list[int]=(6, 3, 1), # training images of classes 0, 1, ...
@@ -59,7 +59,7 @@ def fake_image_list(root:str|Path, # folder to write `<name>/` into
         if spec[s]: write(s, [n_test]*len(counts))
     return f
 
-# %% ../nbs/09_test_utils.ipynb #d8193f6b
+# %% ../nbs/09_test_utils.ipynb #1937a688
 def _idx(a, p):
     head = bytes([0, 0, 8, a.ndim]) + b''.join(int(s).to_bytes(4, 'big') for s in a.shape)
     with gzip.open(p, 'wb') as f: f.write(head + a.astype(np.uint8).tobytes())

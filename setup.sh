@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# cbd_nb's two commands for a fresh machine:
+#   bash setup.sh run    set up ./.venv, then run the main job on built-in data
+#   bash setup.sh test   set up ./.venv, then run every test; the last line reads "N passed, N failed"
+# (`bash setup.sh setup` only sets up.)
+set -euo pipefail
+cd "$(dirname "$0")"
+mode=${1:-run}
+case "$mode" in run|test|setup) ;; *) echo "usage: bash setup.sh [run|test|setup]" >&2; exit 2;; esac
+
+say() { echo "[setup] $*" >&2; }
+
+# pip, quiet on success; on failure the log (less the noise of local index folders) and exit
+pipq() {
+  local log; log=$(mktemp)
+  if ! .venv/bin/python -m pip install --disable-pip-version-check "$@" >"$log" 2>&1; then
+    grep -v "is ignored: it is neither" "$log" >&2; rm -f "$log"; say "pip install $* failed"; exit 1
+  fi
+  rm -f "$log"
+}
+
+setup() {
+  local py=""
+  for c in python3.11 python3; do
+    if command -v "$c" >/dev/null && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then py=$c; break; fi
+  done
+  [ -n "$py" ] || { say "Python 3.10 or newer (3.11 recommended) is needed"; exit 1; }
+  [ -x .venv/bin/python ] || { say "creating .venv with $py"; "$py" -m venv .venv; }
+  if ! .venv/bin/python -c 'import torch, torchvision, sys; sys.exit(torch.__version__.split("+")[0] != "2.14.1")' 2>/dev/null; then
+    say "installing torch 2.14.1 and torchvision 0.29.1 (a few minutes the first time)"
+    pipq "torch==2.14.1" "torchvision==0.29.1"
+  fi
+  say "installing cbd_nb with its development tools"
+  pipq -e ".[dev]"
+  if ! .venv/bin/python -c 'import sys; from cbd_nb.data import fmnist_dir; sys.exit(fmnist_dir() is None)'; then
+    if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+      local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+      say "installing Debian's dataset-fashion-mnist"
+      { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dataset-fashion-mnist; } >/dev/null 2>&1 \
+        || say "could not install dataset-fashion-mnist; Fashion-MNIST steps will say what to do"
+    else
+      say "Fashion-MNIST files not found and apt-get is not usable: copy the four idx files to \$CBD_DATA/fashion-mnist"
+    fi
+  fi
+}
+
+# run a command; count it as one passed check when git's state is the same before and after
+check_git_unchanged() {
+  local name=$1; shift
+  if ! git rev-parse --git-dir >/dev/null 2>&1; then say "$name: not a git checkout, skipped"; return; fi
+  local before after
+  before=$(git status --porcelain; git diff)
+  "$@" >/dev/null 2>&1 || true
+  after=$(git status --porcelain; git diff)
+  if [ "$before" == "$after" ]; then passed=$((passed+1)); echo "ok: $name leaves git unchanged"
+  else failed=$((failed+1)); echo "FAILED: $name changed files:"; git status --porcelain; fi
+}
+
+run_tests() {
+  export PATH="$PWD/.venv/bin:$PATH"
+  passed=0; failed=0
+  check_git_unchanged nbdev-clean nbdev-clean
+  check_git_unchanged nbdev-export nbdev-export
+
+  local flags=""
+  python -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' && flags="cuda"
+  local nbs log; nbs=$(find nbs \( -name '.*' -o -name '_*' \) -prune -o -name '*.ipynb' -print | wc -l)
+  log=$(mktemp)
+  say "nbdev-test: $nbs notebooks"
+  local t0=$SECONDS
+  nbdev-test ${flags:+--flags "$flags"} 2>&1 | tee "$log" || true
+  local nbfail; nbfail=$(awk '/Tests Failed On The Following Notebooks/{f=1; next} f && /^\t/{n++} END{print n+0}' "$log")
+  grep -q "^Success" "$log" || [ "$nbfail" -gt 0 ] || nbfail=$nbs   # crashed before reporting
+  echo "notebooks: $((nbs-nbfail)) passed, $nbfail failed ($((SECONDS-t0)) s)"
+  passed=$((passed+nbs-nbfail)); failed=$((failed+nbfail))
+
+  say "pytest"
+  t0=$SECONDS
+  python -m pytest -q -p no:cacheprovider --junitxml="$log.xml" tests || true
+  read -r pp pf < <(python - "$log.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try: r = ET.parse(sys.argv[1]).getroot()
+except Exception: print(0, 1); sys.exit()
+s = r if r.tag == 'testsuite' else r.find('testsuite')
+n, f, e, sk = (int(s.get(k, 0)) for k in ('tests', 'failures', 'errors', 'skipped'))
+print(n - f - e - sk, f + e)
+PY
+)
+  echo "pytest: $pp passed, $pf failed ($((SECONDS-t0)) s)"
+  passed=$((passed+pp)); failed=$((failed+pf))
+  rm -f "$log" "$log.xml"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+setup
+case "$mode" in
+  run) exec .venv/bin/cbd-nb data ;;
+  test) run_tests ;;
+esac
