@@ -8,10 +8,10 @@ Docs: https://cbd-nb.github.io/cbd_nb/data.html.md"""
 __all__ = ['DEBIAN_FMNIST', 'FMNIST_FILES', 'FMNIST_CLASSES', 'CIFAR', 'IMAGE_LISTS', 'READERS', 'lt_counts', 'check_labels',
            'class_counts', 'effective_num_weights', 'select_lt', 'labels_hash', 'LTSplit', 'make_split', 'Tensors',
            'ImageList', 'data_root', 'read_digits', 'read_idx', 'fmnist_dir', 'read_fashion_mnist', 'cifar_dir',
-           'read_cifar', 'read_image_list', 'LTData', 'load_lt', 'shot_groups', 'summary', 'file_md5', 'check_md5',
-           'split_path']
+           'read_cifar', 'read_image_list', 'LTData', 'load_lt', 'holdout', 'shot_groups', 'summary', 'file_md5',
+           'check_md5', 'split_path']
 
-# %% ../nbs/01_data.ipynb #873ed5d1
+# %% ../nbs/01_data.ipynb #cc692879
 import gzip, hashlib, json, os, pickle
 from dataclasses import dataclass, asdict
 from functools import partial
@@ -20,7 +20,7 @@ import numpy as np, torch
 from PIL import Image
 from .core import save_json
 
-# %% ../nbs/01_data.ipynb #397a20a0
+# %% ../nbs/01_data.ipynb #b427ea39
 def lt_counts(n_max:int, # images in the largest (first) class
               n_classes:int, # number of classes C
               imb_factor:float, # imbalance factor n_max/n_min, at least 1
@@ -39,7 +39,7 @@ def lt_counts(n_max:int, # images in the largest (first) class
                          f"raise n_max to at least {imb_factor:g} or lower imb_factor.")
     return counts
 
-# %% ../nbs/01_data.ipynb #67fef915
+# %% ../nbs/01_data.ipynb #7a95da69
 def check_labels(labels:torch.Tensor, # integer class ids
                  n_classes:int|None=None # number of classes C; None takes max+1
                 )->torch.Tensor:
@@ -53,7 +53,7 @@ def check_labels(labels:torch.Tensor, # integer class ids
     if bad.any(): raise ValueError(f"{int(bad.sum())} labels lie outside 0..{c-1} (e.g. {int(labels[bad][0])}): renumber the classes to 0..C-1 or pass the right n_classes.")
     return labels
 
-# %% ../nbs/01_data.ipynb #a568e584
+# %% ../nbs/01_data.ipynb #f815f974
 def class_counts(labels:torch.Tensor, # integer class ids in 0..C-1
                  n_classes:int|None=None # number of classes C; None takes max+1
                 )->torch.Tensor:
@@ -61,7 +61,7 @@ def class_counts(labels:torch.Tensor, # integer class ids in 0..C-1
     labels = check_labels(labels, n_classes)
     return torch.bincount(labels, minlength=n_classes or 0)
 
-# %% ../nbs/01_data.ipynb #3e0294ae
+# %% ../nbs/01_data.ipynb #b6fe3594
 def effective_num_weights(counts:torch.Tensor, # training images per class
                           beta:float=0.9999 # 0 gives equal weights; towards 1, inverse frequency
                          )->torch.Tensor:
@@ -71,7 +71,7 @@ def effective_num_weights(counts:torch.Tensor, # training images per class
     w = (1 - beta) / (1 - beta ** counts.clamp(min=1))
     return w / w.sum() * len(counts)
 
-# %% ../nbs/01_data.ipynb #624c8c0f
+# %% ../nbs/01_data.ipynb #92834d2c
 def select_lt(labels:torch.Tensor, # class ids of the full (balanced) source set
               counts:list[int], # images to keep per class
               seed:int=0 # fixes which images are kept
@@ -85,13 +85,13 @@ def select_lt(labels:torch.Tensor, # class ids of the full (balanced) source set
         keep.append(idx[torch.randperm(len(idx), generator=g)[:k]])
     return torch.cat(keep).sort().values
 
-# %% ../nbs/01_data.ipynb #4b04531e
+# %% ../nbs/01_data.ipynb #e55649a1
 def labels_hash(labels:torch.Tensor # class ids of the source set
                )->str:
     "SHA-256 of the labels as int64, to recognise the source data a split was made from"
     return hashlib.sha256(np.ascontiguousarray(torch.as_tensor(labels).long().numpy()).tobytes()).hexdigest()
 
-# %% ../nbs/01_data.ipynb #7fd8919b
+# %% ../nbs/01_data.ipynb #d2e916d0
 @dataclass
 class LTSplit:
     "A long-tailed subset of a source training set, saved to and loaded from a JSON split file"
@@ -124,7 +124,7 @@ class LTSplit:
                              "the files on disk are not the ones the split was made from. Re-create the split from this data, or point root at the original files.")
         return s
 
-# %% ../nbs/01_data.ipynb #2a43af2c
+# %% ../nbs/01_data.ipynb #b3d473a1
 def make_split(dataset:str, # dataset name recorded in the split
                labels:torch.Tensor, # class ids of the full source training set
                imb_factor:float=100, # n_max/n_min
@@ -138,7 +138,7 @@ def make_split(dataset:str, # dataset name recorded in the split
     idx = select_lt(labels, lt_counts(n_max, len(counts), imb_factor, profile), seed)
     return LTSplit(dataset, profile, n_max, float(imb_factor), seed, idx.tolist(), labels_hash(labels))
 
-# %% ../nbs/01_data.ipynb #5bbdd124
+# %% ../nbs/01_data.ipynb #a7ad46d5
 class Tensors(torch.utils.data.Dataset):
     "Images `x` (N,C,H,W uint8) and labels `y` (N, int64) held as tensors"
     def __init__(self, x:torch.Tensor, # images (N, C, H, W), uint8
@@ -156,7 +156,7 @@ class Tensors(torch.utils.data.Dataset):
         return Tensors(self.x[idx], self.y[idx])
     def __repr__(self): return f"Tensors(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)})"
 
-# %% ../nbs/01_data.ipynb #ed58efc7
+# %% ../nbs/01_data.ipynb #bd3ea53b
 class ImageList(torch.utils.data.Dataset):
     "Images listed as `relative/path label` lines, loaded lazily from `root`"
     def __init__(self, root:str|Path, # folder the paths are relative to
@@ -185,7 +185,7 @@ class ImageList(torch.utils.data.Dataset):
     def subset(self, idx)->'ImageList': return ImageList(self.root, [self.items[i] for i in idx], self.transform)
     def __repr__(self): return f"ImageList({len(self)} images under {self.root})"
 
-# %% ../nbs/01_data.ipynb #98cfae56
+# %% ../nbs/01_data.ipynb #a54aaab7
 DEBIAN_FMNIST = Path('/usr/share/datasets/fashion-mnist')
 FMNIST_FILES = {'train-images-idx3-ubyte': 'f4a8712d7a061bf5bd6d2ca38dc4d50a', 'train-labels-idx1-ubyte': '9018921c3c673c538a1fc5bad174d6f9',
                 't10k-images-idx3-ubyte': '8181f5470baa50b63fa0f6fddb340f0a', 't10k-labels-idx1-ubyte': '15d484375f8d13e6eb1aabb0c3f46965'}
@@ -196,7 +196,7 @@ def data_root(root:str|Path|None=None # explicit folder, or None
     "Folder that holds the datasets: `root`, else `$CBD_DATA`, else `~/.cache/cbd_nb`"
     return Path(root or os.environ.get('CBD_DATA') or Path.home()/'.cache'/'cbd_nb').expanduser()
 
-# %% ../nbs/01_data.ipynb #e591123c
+# %% ../nbs/01_data.ipynb #51493727
 def _missing(what, looked, fix):
     return FileNotFoundError(f"{what} not found; looked in: {', '.join(map(str, looked))}. {fix}")
 
@@ -213,7 +213,7 @@ def read_digits(root:str|Path|None=None, # unused: the digits ship with scikit-l
     test = rank < 30
     return Tensors(x[~test], y[~test]), Tensors(x[test], y[test]), [str(i) for i in range(10)]
 
-# %% ../nbs/01_data.ipynb #8faccd39
+# %% ../nbs/01_data.ipynb #bddffb23
 def read_idx(path:str|Path # an idx file, optionally gzipped
             )->np.ndarray:
     "Read an idx file (MNIST format), gzipped or not"
@@ -250,7 +250,7 @@ def read_fashion_mnist(root:str|Path|None=None, # data folder, as for `data_root
     mk = lambda p: Tensors(torch.from_numpy(arr[f'{p}-images-idx3-ubyte'].copy())[:, None], torch.from_numpy(arr[f'{p}-labels-idx1-ubyte'].astype(np.int64)))
     return mk('train'), mk('t10k'), FMNIST_CLASSES
 
-# %% ../nbs/01_data.ipynb #1bbe1bb9
+# %% ../nbs/01_data.ipynb #e036b4a7
 CIFAR = {'cifar10': dict(folder='cifar-10-batches-py', train=[f'data_batch_{i}' for i in range(1, 6)], test=['test_batch'], meta='batches.meta', names='label_names', key='labels'),
          'cifar100': dict(folder='cifar-100-python', train=['train'], test=['test'], meta='meta', names='fine_label_names', key='fine_labels')}
 
@@ -285,7 +285,7 @@ def read_cifar(name:str, # 'cifar10' or 'cifar100'
         return Tensors(x, torch.tensor(sum((list(d[spec['key']]) for d in ds), []), dtype=torch.long))
     return part(spec['train']), part(spec['test']), list(_unpickle(f/spec['meta'])[spec['names']])
 
-# %% ../nbs/01_data.ipynb #5d6a4b75
+# %% ../nbs/01_data.ipynb #e37cd66d
 IMAGE_LISTS = {'imagenet-lt': dict(train='ImageNet_LT_train.txt', test='ImageNet_LT_test.txt', val='ImageNet_LT_val.txt', n_classes=1000),
                'inat18': dict(train='iNaturalist18_train.txt', test='iNaturalist18_val.txt', val=None, n_classes=8142),
                'places-lt': dict(train='Places_LT_train.txt', test='Places_LT_test.txt', val='Places_LT_val.txt', n_classes=365)}
@@ -302,7 +302,7 @@ def read_image_list(name:str, # 'imagenet-lt', 'inat18' or 'places-lt'
     tr, te = ImageList.from_file(f, f/spec['train']), ImageList.from_file(f, f/spec['test'])
     return tr, te, [str(i) for i in range(spec['n_classes'])]
 
-# %% ../nbs/01_data.ipynb #a5542424
+# %% ../nbs/01_data.ipynb #de946ee9
 @dataclass
 class LTData:
     "A long-tailed training split with its balanced test split"
@@ -318,7 +318,7 @@ class LTData:
 READERS = {'digits': read_digits, 'fashion-mnist': read_fashion_mnist,
            **{k: partial(read_cifar, k) for k in CIFAR}, **{k: partial(read_image_list, k) for k in IMAGE_LISTS}}
 
-# %% ../nbs/01_data.ipynb #6277f6b9
+# %% ../nbs/01_data.ipynb #91b6273b
 def load_lt(name:str, # one of `READERS`: digits, fashion-mnist, cifar10, cifar100, imagenet-lt, inat18, places-lt
             root:str|Path|None=None, # data folder; None uses $CBD_DATA or ~/.cache/cbd_nb
             imb_factor:float=100, # n_max/n_min of the generated tail (not used by published lists)
@@ -337,7 +337,23 @@ def load_lt(name:str, # one of `READERS`: digits, fashion-mnist, cifar10, cifar1
     train = train.subset(split.indices)
     return LTData(name, train, test, classes, class_counts(train.labels, len(classes)), split)
 
-# %% ../nbs/01_data.ipynb #bacf3942
+# %% ../nbs/01_data.ipynb #c79430ca
+def holdout(labels:torch.Tensor, # class ids of the training set
+            frac:float=0.1, # share of each class to hold out
+            seed:int=0 # fixes which images are held out
+           )->tuple[torch.Tensor, torch.Tensor]:
+    "Indices (kept, held out): a seeded `frac` of each class, at least 1 where the class has 2 or more"
+    if not 0 <= frac < 1: raise ValueError(f"frac={frac} must lie in [0, 1): it is the share of each class held out for validation.")
+    labels, g, held = check_labels(labels), torch.Generator().manual_seed(seed), []
+    for c in range(int(labels.max()) + 1):
+        idx = (labels == c).nonzero().flatten()
+        k = 0 if frac == 0 or len(idx) < 2 else max(1, round(frac * len(idx)))
+        held.append(idx[torch.randperm(len(idx), generator=g)[:k]])
+    held = torch.cat(held).sort().values
+    keep = torch.ones(len(labels), dtype=torch.bool); keep[held] = False
+    return keep.nonzero().flatten(), held
+
+# %% ../nbs/01_data.ipynb #30624edd
 def shot_groups(counts:torch.Tensor, # training images per class
                 many:int=100, # a class with more than `many` images is many-shot
                 few:int=20, # a class with fewer than `few` images is few-shot
@@ -351,7 +367,7 @@ def shot_groups(counts:torch.Tensor, # training images per class
     return {'many': (counts > many).nonzero().flatten(), 'medium': ((counts >= few) & (counts <= many)).nonzero().flatten(),
             'few': (counts < few).nonzero().flatten()}
 
-# %% ../nbs/01_data.ipynb #7a398da2
+# %% ../nbs/01_data.ipynb #89c4b649
 def summary(d:LTData # a loaded dataset
            )->dict:
     "Sizes, counts and shot groups of a long-tailed dataset"
@@ -360,7 +376,7 @@ def summary(d:LTData # a loaded dataset
                 imbalance=round(float(c.max() / c.min().clamp(min=1)), 1), seed=d.split.seed if d.split else None,
                 **{k: len(v) for k, v in shot_groups(c).items()}, **{k: len(v) for k, v in shot_groups(c, relative=True).items()})
 
-# %% ../nbs/01_data.ipynb #1ba6dfb4
+# %% ../nbs/01_data.ipynb #b0887ff7
 def file_md5(path:str|Path, # file to hash
              gunzip:bool=False # hash the decompressed content of a .gz file
             )->str:
@@ -376,7 +392,7 @@ def check_md5(expected:dict, # file path -> expected MD5
     "Paths whose MD5 differs from the expected one (empty when all match)"
     return [str(p) for p, m in expected.items() if file_md5(p, gunzip and str(p).endswith('.gz')) != m]
 
-# %% ../nbs/01_data.ipynb #0ef7a1f8
+# %% ../nbs/01_data.ipynb #31023f85
 def split_path(folder:str|Path, # where split files are kept
                s:LTSplit # the split to name
               )->Path:
