@@ -22,7 +22,7 @@ def _worker(rank, world, port, out):
             dist.all_gather(got, mine)
             res[name, epoch] = (len(s), got)
     if rank == 0: torch.save(res, out)
-    dist.destroy_process_group()
+    dist.barrier(); dist.destroy_process_group()
 
 def test_two_ranks_share_one_global_draw(tmp_path):
     out = tmp_path/'res.pt'

@@ -1,5 +1,5 @@
 "Two processes on the gloo backend train one model with DistributedDataParallel through `Learner`: the ranks stay in sync."
-import os, socket, subprocess, sys, textwrap
+import gc, os, socket, subprocess, sys, textwrap
 import torch, torch.distributed as dist, torch.multiprocessing as mp
 from cbd_nb.core import set_seed
 from cbd_nb.data import load_lt
@@ -10,6 +10,11 @@ BS, EPOCHS = 64, 2
 
 def _free_port():
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def _shutdown(learn):
+    "Wait for every rank and free DDP before the process group goes: gloo aborts a process torn down mid-way"
+    dist.barrier(); del learn.net; gc.collect(); dist.barrier()
+    dist.destroy_process_group()
 
 def _flat(model): return torch.cat([p.detach().flatten() for p in model.parameters()])
 
@@ -31,7 +36,7 @@ def _worker(rank, world, port, out, ck):
     all_steps = [torch.empty_like(steps) for _ in range(world)]
     dist.all_gather(all_steps, steps)
     if rank == 0: torch.save(dict(params=got, inits=inits, steps=all_steps, epoch_losses=learn.recorder.epoch_losses, n=len(data.train)), out)
-    dist.destroy_process_group()
+    _shutdown(learn)
 
 def test_two_ranks_train_in_sync(tmp_path):
     out, ck, world = tmp_path/'res.pt', tmp_path/'ck.pt', 2
@@ -50,7 +55,7 @@ def test_two_ranks_train_in_sync(tmp_path):
     assert torch.equal(_flat(load_model(ck)), p0)
 
 SCRIPT = '''
-import torch
+import gc, torch
 from cbd_nb.data import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.core import set_seed
@@ -64,7 +69,8 @@ flat = torch.cat([p.detach().flatten() for p in learn.model.parameters()])
 got = [torch.empty_like(flat) for _ in range(world)]
 torch.distributed.all_gather(got, flat)
 assert torch.equal(got[0], got[1])
-print(f"rank {rank}/{world}: {learn.step} steps of {learn.rank_bs}, in sync")
+print(f"rank {rank}/{world}: {learn.step} steps of {learn.rank_bs}, in sync", flush=True)
+torch.distributed.barrier(); del learn.net; gc.collect(); torch.distributed.barrier()
 torch.distributed.destroy_process_group()
 '''
 
