@@ -7,13 +7,15 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['COMMANDS', 'format_table', 'dataset_summaries', 'data', 'run', 'main']
 
-# %% ../nbs/10_cli.ipynb #9eca2c0a
+# %% ../nbs/10_cli.ipynb #7733268f
 import sys
 from fastcore.script import call_parse, anno_parser, store_true
 from .data import load_lt, summary, fmnist_dir
 from .pipeline import RECIPES, get_recipe, Run, results_table
+from .learner import init_distributed
+import torch.distributed as dist
 
-# %% ../nbs/10_cli.ipynb #59fa352e
+# %% ../nbs/10_cli.ipynb #b507d2fa
 def format_table(rows:list[dict] # one dict per row, the same keys in each
                 )->str:
     "Rows as an aligned plain-text table (None shows as '-')"
@@ -24,7 +26,7 @@ def format_table(rows:list[dict] # one dict per row, the same keys in each
     line = lambda vals: '  '.join(str(v).rjust(w[c]) for c, v in zip(cols, vals))
     return '\n'.join([line(cols), line('-' * w[c] for c in cols)] + [line(cell(r[c]) for c in cols) for r in rows])
 
-# %% ../nbs/10_cli.ipynb #8d3a8cb9
+# %% ../nbs/10_cli.ipynb #1e240cfb
 def dataset_summaries(datasets:list[str]=('digits', 'fashion-mnist'), # dataset names for `load_lt`
                       imb_factor:float=100, # n_max/n_min
                       n_max:int|None=None, # images in the largest class; None: the largest possible
@@ -39,7 +41,7 @@ def dataset_summaries(datasets:list[str]=('digits', 'fashion-mnist'), # dataset 
         rows.append(summary(load_lt(name, root, imb_factor, n_max, seed)))
     return rows
 
-# %% ../nbs/10_cli.ipynb #a09027f2
+# %% ../nbs/10_cli.ipynb #689055bc
 @call_parse
 def data(datasets:str='digits,fashion-mnist', # comma-separated dataset names
          imb_factor:float=100, # imbalance factor n_max/n_min
@@ -50,9 +52,9 @@ def data(datasets:str='digits,fashion-mnist', # comma-separated dataset names
     "Print the sizes, counts and shot groups of long-tailed datasets"
     print(format_table(dataset_summaries(datasets.split(','), imb_factor, n_max, seed, root)))
 
-# %% ../nbs/10_cli.ipynb #271ac83a
+# %% ../nbs/10_cli.ipynb #beaed1d0
 @call_parse
-def run(recipe:str='digits-lt', # one of: digits-lt, fmnist-lt-small, fmnist-lt, cifar10-lt, cifar100-lt
+def run(recipe:str='digits-lt', # one of: digits-lt, fmnist-lt-small, fmnist-lt, cifar10-lt, cifar100-lt, imagenet-lt
         out:str=None, # output folder (default: runs/RECIPE)
         epochs:int=None, # epochs of every network
         seed:int=None, # seed of data subset, initialisation and sampling
@@ -74,12 +76,15 @@ def run(recipe:str='digits-lt', # one of: digits-lt, fmnist-lt-small, fmnist-lt,
         r = get_recipe(recipe, epochs=epochs, seed=seed, imb_factor=imb_factor, n_max=n_max, teachers=teachers, alpha=alpha,
                        beta=beta, bs=bs, lr=lr, arch=arch)
         out = out or f'runs/{r.name}'
+        rank, world = init_distributed()       # under torchrun: one process per device, rank 0 writes
         res = Run(r, out, resume, device, root, progress=not quiet).all()
     except (ValueError, FileNotFoundError, PermissionError, FloatingPointError) as e: raise SystemExit(f"cbd-nb run: {e}") from None
+    if world > 1: dist.barrier(); dist.destroy_process_group()
+    if rank: return
     print(format_table(results_table(res)))
     print(f"\naccuracy in %, class-averaged over the balanced test set; results in {out}/results.json, report in {out}/report.html")
 
-# %% ../nbs/10_cli.ipynb #f6ebc209
+# %% ../nbs/10_cli.ipynb #dc2c7cef
 COMMANDS = {'run': run, 'data': data}
 
 def main():

@@ -8,17 +8,17 @@ Docs: https://cbd-nb.github.io/cbd_nb/pipeline.html.md"""
 __all__ = ['RECIPES', 'Recipe', 'get_recipe', 'teacher_specs', 'Run', 'check_writable', 'versions', 'results_table',
            'accuracy_vs_frequency', 'count_histogram', 'report_html']
 
-# %% ../nbs/08_pipeline.ipynb #df4bfc08
+# %% ../nbs/08_pipeline.ipynb #6c72af66
 import dataclasses, io, json, os, platform, sys, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import torch
 from .core import default_device, atomic_write, save_json
-from .data import load_lt, holdout, class_counts, shot_groups
-from .learner import save_model, load_model
-from .stages import train_net, train_teacher, train_cbd, train_balanced, crt, lws, tau_norm, choose_tau, ncm, evaluate
+from .data import load_lt, holdout, class_counts, shot_groups, Tensors
+from .learner import save_model, load_model, dist_info, rank_device
+from .stages import image_transform, with_transform, train_net, train_teacher, train_cbd, train_balanced, crt, lws, tau_norm, choose_tau, ncm, evaluate
 
-# %% ../nbs/08_pipeline.ipynb #26039533
+# %% ../nbs/08_pipeline.ipynb #f8f31efc
 @dataclass(frozen=True)
 class Recipe:
     "Everything a `cbd-nb run` needs to know"
@@ -40,6 +40,7 @@ class Recipe:
     crt_epochs:int=10 # cRT classifier epochs
     lws_epochs:int=5 # LWS epochs
     val_frac:float=0.1 # share of each class held out to choose τ
+    size:int=224 # image side (image-list datasets only)
     seed:int=0 # fixes data subset, initialisation and sampling
 
 RECIPES = {r.name: r for r in [
@@ -48,6 +49,7 @@ RECIPES = {r.name: r for r in [
     Recipe('fmnist-lt', 'fashion-mnist', imb_factor=100, n_max=6000, arch='resnet20', epochs=30, pad=2),
     Recipe('cifar10-lt', 'cifar10', imb_factor=100, arch='resnet32', epochs=200),
     Recipe('cifar100-lt', 'cifar100', imb_factor=100, arch='resnet32', epochs=200),
+    Recipe('imagenet-lt', 'imagenet-lt', arch='resnet50', epochs=90, wd=5e-4, crt_epochs=10, lws_epochs=5),
 ]}
 
 def get_recipe(name:str, # a key of `RECIPES`
@@ -60,7 +62,7 @@ def get_recipe(name:str, # a key of `RECIPES`
     if bad: raise ValueError(f"{sorted(bad)} are not recipe fields: use some of {sorted(fields)}.")
     return replace(RECIPES[name], **{k: v for k, v in overrides.items() if v is not None})
 
-# %% ../nbs/08_pipeline.ipynb #04f1d6d7
+# %% ../nbs/08_pipeline.ipynb #c680e09a
 def teacher_specs(r:Recipe # the recipe
                  )->list[tuple[str,bool,int]]:
     "(name, jitter, seed) of each teacher: vanilla seeds 1, 2, ..., then augmentation teachers"
@@ -68,7 +70,7 @@ def teacher_specs(r:Recipe # the recipe
     return [(f'teacher-vanilla-s{i+1}', False, r.seed + i + 1) for i in range(nv)] + \
            [(f'teacher-aug-s{i+1}', True, r.seed + i + 1) for i in range(r.teachers // 2)]
 
-# %% ../nbs/08_pipeline.ipynb #6be24b40
+# %% ../nbs/08_pipeline.ipynb #f756bf2a
 class Run:
     "One comparison in one folder: data, trained networks, results and report"
     def __init__(self, r:Recipe, # what to run
@@ -78,21 +80,27 @@ class Run:
                  root=None, # data folder
                  progress:bool=True # show progress bars
                 ):
-        self.r, self.out, self.resume, self.device, self.progress = r, Path(out), resume, default_device(device), progress
-        check_writable(self.out)
+        self.r, self.out, self.resume, self.device, self.progress = r, Path(out), resume, rank_device(device), progress
+        self.main = dist_info()[0] == 0     # only rank 0 writes under torchrun
+        if self.main: check_writable(self.out)
         d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed)
-        d.split.save(self.out/'split.json')
+        if d.split and self.main: d.split.save(self.out/'split.json')
+        if not isinstance(d.train, Tensors):   # image lists: features and test images get the evaluation transform
+            d.train, d.test = (with_transform(o, image_transform(False, size=r.size)) for o in (d.train, d.test))
         kept, held = holdout(d.train.labels, r.val_frac, r.seed)
         self.data, self.train, self.val = d, d.train.subset(kept), d.train.subset(held)
         self.counts, self.n_classes = class_counts(self.train.labels, len(d.classes)), len(d.classes)
         prev = self._load_results() if resume else {}
-        self.results = prev if prev.get('recipe') == asdict(r) else {}
+        if prev and prev.get('recipe') != asdict(r):
+            diff = {k: (prev['recipe'].get(k), v) for k, v in asdict(r).items() if prev['recipe'].get(k) != v}
+            raise ValueError(f"{self.out} holds a run of another recipe (saved vs now: {diff}): use another --out, or drop --resume to start over.")
+        self.results = prev
         self.results.update(recipe=asdict(r), counts=self.counts.tolist(), classes=list(d.classes), seed=r.seed,
                             device=str(self.device), versions=versions())
         self.results.setdefault('methods', {})
         self.nets = {}
 
-# %% ../nbs/08_pipeline.ipynb #0e5a75ed
+# %% ../nbs/08_pipeline.ipynb #aa8a28a3
 def check_writable(out:Path # folder that will hold the results
                   ):
     "Create `out` if needed and fail early, with the fix, if it cannot be written"
@@ -110,7 +118,7 @@ def versions()->dict:
                 numpy=numpy.__version__, sklearn=sklearn.__version__, cbd_nb=cbd_nb.__version__, machine=platform.machine(),
                 threads=torch.get_num_threads())
 
-# %% ../nbs/08_pipeline.ipynb #dd31cc22
+# %% ../nbs/08_pipeline.ipynb #14a35378
 from fastcore.basics import patch
 
 @patch
@@ -125,11 +133,11 @@ def net(self:Run, name:str, make):
     "The network `name`: loaded from its checkpoint when resuming, else trained by `make()` and saved"
     if name in self.nets: return self.nets[name]
     p = self.out/'checkpoints'/f'{name}.pt'
-    if self.resume and p.exists(): m = load_model(p)
+    if self.resume and p.exists(): m = self.check_net(load_model(p), p)
     else:
         t0 = time.perf_counter(); m = make()
         self.results.setdefault('seconds', {})[name] = round(time.perf_counter() - t0, 2)
-        save_model(m, p)
+        if self.main: save_model(m, p)
     self.nets[name] = m
     return m
 
@@ -141,16 +149,25 @@ def method(self:Run, name:str, make):
     res = evaluate(m, self.data.test, self.counts, self.device)
     res['seconds'] = round(time.perf_counter() - t0, 2)
     self.results['methods'][name] = res
-    save_json(self.results, self.out/'results.json')
+    if self.main: save_json(self.results, self.out/'results.json')
     return res
 
-# %% ../nbs/08_pipeline.ipynb #95ac5d0d
+@patch
+def check_net(self:Run, m, path):
+    "`m`, after checking that its architecture and class count are this run's"
+    c, r = m.config, self.r
+    if c.get('arch') != r.arch or c.get('n_classes') != self.n_classes:
+        raise ValueError(f"{path} holds a {c.get('arch')} with {c.get('n_classes')} classes, but this run trains {r.arch} with "
+                         f"{self.n_classes} classes: delete the checkpoint, or use another --out.")
+    return m
+
+# %% ../nbs/08_pipeline.ipynb #45286914
 @patch
 def kw(self:Run)->dict:
     "Training settings shared by every network"
     r = self.r
-    return dict(arch=r.arch, width=r.width, epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd, pad=r.pad, flip=r.flip,
-                device=self.device, progress=self.progress)
+    return dict(arch=r.arch, width=r.width, epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd, pad=r.pad, flip=r.flip, size=r.size,
+                device=self.device, progress=self.progress and self.main)
 
 @patch
 def all(self:Run)->dict:
@@ -168,11 +185,12 @@ def all(self:Run)->dict:
     self.method('CBD', lambda: self.net('cbd', lambda: train_cbd(tr, n, teachers(1), r.alpha, r.beta, seed=r.seed, **self.kw())))
     if r.teachers > 1:
         self.method('CBD-ENS', lambda: self.net('cbd-ens', lambda: train_cbd(tr, n, teachers(r.teachers), r.alpha, r.beta, seed=r.seed, **self.kw())))
-    save_json(self.results, self.out/'results.json')
-    atomic_write(self.out/'report.html', report_html(self.results))
+    if self.main:
+        save_json(self.results, self.out/'results.json')
+        atomic_write(self.out/'report.html', report_html(self.results))
     return self.results
 
-# %% ../nbs/08_pipeline.ipynb #da9c04df
+# %% ../nbs/08_pipeline.ipynb #fdbeee43
 def results_table(results:dict # what `Run.all` returns
                  )->list[dict]:
     "One row per method: all / many / medium / few accuracy (%), ECE and seconds"
@@ -184,7 +202,7 @@ def results_table(results:dict # what `Run.all` returns
 def _net_of(method):
     return {'CE': 'ce', 'CB-scratch': 'cb', 'teacher': 'teacher-vanilla-s1', 'CBD': 'cbd', 'CBD-ENS': 'cbd-ens'}.get(method, method)
 
-# %% ../nbs/08_pipeline.ipynb #c6f52fe7
+# %% ../nbs/08_pipeline.ipynb #430fc09b
 import plotly.graph_objects as go
 
 def accuracy_vs_frequency(results:dict # what `Run.all` returns

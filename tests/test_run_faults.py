@@ -1,0 +1,68 @@
+"`cbd-nb run` and `Run`: bad input gets a clear error, finished stages survive an interruption, and --resume skips them."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest, torch
+from cbd_nb.pipeline import Run, get_recipe
+from cbd_nb.learner import save_model
+from cbd_nb.models import create_model
+
+TINY = dict(epochs=1, teachers=2)
+
+def cli(*args):
+    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)], capture_output=True, text=True)
+
+def test_unknown_recipe():
+    r = cli('--recipe', 'mnist-lt')
+    assert r.returncode != 0 and "Unknown recipe 'mnist-lt'" in r.stderr and 'digits-lt' in r.stderr
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root can write anywhere')
+def test_unwritable_out_nonroot(tmp_path):
+    ro = tmp_path/'ro'; ro.mkdir(); ro.chmod(0o500)
+    r = cli('--out', ro/'x', '--epochs', 1)
+    assert r.returncode != 0 and 'Cannot write to output folder' in r.stderr
+
+def test_unwritable_out(tmp_path):
+    f = tmp_path/'file'; f.write_text('not a folder')
+    r = cli('--out', f/'sub', '--epochs', 1)
+    assert r.returncode != 0 and 'Cannot write to output folder' in r.stderr and 'choose another --out' in r.stderr
+
+def test_nan_loss(tmp_path):
+    r = cli('--out', tmp_path, '--epochs', 1, '--lr', 1e12)
+    assert r.returncode != 0 and 'loss is' in r.stderr and 'lower the learning rate' in r.stderr.lower(), r.stderr
+
+def test_interrupted_run_resumes(tmp_path):
+    run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
+    import cbd_nb.pipeline as P      # interrupt the run inside its second network
+    orig = P.train_balanced
+    def boom(*a, **k): raise KeyboardInterrupt
+    P.train_balanced = boom
+    try:
+        with pytest.raises(KeyboardInterrupt): run.all()
+    finally: P.train_balanced = orig
+    done = json.loads((tmp_path/'results.json').read_text())['methods']
+    assert set(done) == {'CE', 'cRT', 'LWS', 'tau-norm', 'NCM'} and (tmp_path/'checkpoints'/'ce.pt').exists()
+    assert not list(tmp_path.glob('**/*.tmp'))                      # no half-written file left behind
+    ce_bytes = (tmp_path/'checkpoints'/'ce.pt').read_bytes()
+    res = Run(get_recipe('digits-lt', **TINY), tmp_path, resume=True, progress=False).all()
+    assert (tmp_path/'checkpoints'/'ce.pt').read_bytes() == ce_bytes  # the finished stage was reused, not retrained
+    assert res['methods']['CE'] == done['CE'] and 'CBD-ENS' in res['methods']
+
+def test_resume_refuses_other_recipe(tmp_path):
+    Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False).method('NCM', lambda: create_model('resnet8', 10, 1))
+    with pytest.raises(ValueError, match='another recipe'): Run(get_recipe('digits-lt', epochs=2, teachers=2), tmp_path, resume=True)
+
+def test_teacher_checkpoint_of_other_architecture(tmp_path):
+    run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
+    run.method('NCM', lambda: create_model('resnet8', 10, 1))      # leaves a results.json of this recipe
+    save_model(create_model('resnet20', 5, 1), tmp_path/'checkpoints'/'teacher-vanilla-s1.pt')
+    run = Run(get_recipe('digits-lt', **TINY), tmp_path, resume=True, progress=False)
+    with pytest.raises(ValueError, match='holds a resnet20 with 5 classes, but this run trains resnet8 with 10 classes'):
+        run.net('teacher-vanilla-s1', lambda: None)
+
+def test_corrupt_checkpoint(tmp_path):
+    run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
+    run.method('NCM', lambda: create_model('resnet8', 10, 1))
+    (tmp_path/'checkpoints').mkdir(exist_ok=True)
+    (tmp_path/'checkpoints'/'ce.pt').write_bytes(b'\x80\x02garbage')
+    r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')
+    assert r.returncode != 0 and 'not a valid checkpoint' in r.stderr and 'ce.pt' in r.stderr
