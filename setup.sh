@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cbd_nb's two commands for a fresh machine:
-#   bash setup.sh run    set up ./.venv, then run the main job on built-in data
+#   bash setup.sh run    set up ./.venv, then run the main job (`cbd-nb run`, the digits-lt recipe) on built-in data
 #   bash setup.sh test   set up ./.venv, then run every test; the last line reads "N passed, N failed"
 # (`bash setup.sh setup` only sets up.)
 set -euo pipefail
@@ -95,6 +95,6 @@ PY
 
 setup
 case "$mode" in
-  run) exec .venv/bin/cbd-nb data ;;
+  run) exec .venv/bin/cbd-nb run "${@:2}" ;;
   test) run_tests ;;
 esac
