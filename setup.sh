@@ -56,8 +56,21 @@ check_git_unchanged() {
   else failed=$((failed+1)); echo "FAILED: $name changed files:"; git status --porcelain; fi
 }
 
+# Chromium for the browser tests (Playwright drives Debian's build; nothing downloads a browser of its own)
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    say "installing Debian's chromium for the browser tests"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+      || say "could not install chromium: the browser tests will be skipped"
+  else say "chromium missing and apt-get not usable: the browser tests will be skipped"; fi
+}
+
 run_tests() {
   export PATH="$PWD/.venv/bin:$PATH"
+  install_chromium
+  [ -x /usr/bin/chromium ] && export CBD_REQUIRE_BROWSER=1
   passed=0; failed=0
   check_git_unchanged nbdev-clean nbdev-clean
   check_git_unchanged nbdev-export nbdev-export
