@@ -66,3 +66,12 @@ def test_corrupt_checkpoint(tmp_path):
     (tmp_path/'checkpoints'/'ce.pt').write_bytes(b'\x80\x02garbage')
     r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')
     assert r.returncode != 0 and 'not a valid checkpoint' in r.stderr and 'ce.pt' in r.stderr
+
+def test_image_list_recipe_end_to_end(tmp_path):
+    "The imagenet-lt path (lazily loaded images, DataLoader, torchvision transforms) on a tiny fake tree"
+    from cbd_nb.test_utils import fake_image_list
+    fake_image_list(tmp_path/'data', 'imagenet-lt', counts=[12, 6, 3], n_test=4, size=20)
+    r = get_recipe('imagenet-lt', arch='resnet8', size=16, epochs=1, teachers=2, bs=8)
+    res = Run(r, tmp_path/'out', root=tmp_path/'data', progress=False).all()
+    assert {'CE', 'cRT', 'CBD', 'CBD-ENS'} <= set(res['methods']) and res['counts'][:3] == [11, 5, 2]   # 10% held out for τ
+    assert (tmp_path/'out'/'report.html').exists() and (tmp_path/'out'/'checkpoints'/'cbd-ens.pt').exists()
