@@ -14,7 +14,8 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb')->str:
         lines = src.splitlines()
         if any(re.match(r'#\|\s*hide', l) for l in lines): continue
         code = '\n'.join(l for l in lines if not l.startswith('#|')).strip('\n')
-        if code: parts.append(f'```python\n{code}\n```')
+        echo = not any(re.match(r'#\|\s*echo:\s*false', l) for l in lines)
+        if code and echo: parts.append(f'```python\n{code}\n```')
         outs = []
         for o in c.get('outputs', []):
             if o.output_type == 'stream': outs.append(o.text)

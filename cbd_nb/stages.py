@@ -159,7 +159,7 @@ def fit_head(head:nn.Module, # classifier to train on features
              device=None # None: CUDA if available
             )->nn.Module:
     "Train `head` on features with class-balanced sampling"
-    learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), bs=bs, epochs=epochs, lr=lr, wd=wd,
+    learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), bs=min(bs, len(feats)), epochs=epochs, lr=lr, wd=wd,
                     augment=None, device=device, seed=seed, progress=False)
     learn.fit()
     return head.cpu()

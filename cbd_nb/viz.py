@@ -51,7 +51,8 @@ def add_shot_bands(fig:go.Figure, # figure with a log-x axis of training images 
                   )->go.Figure:
     "Shade the few / medium / many-shot count ranges that hold at least one class"
     c = torch.as_tensor(counts).double()
-    lo, hi = c.min().item() / 1.25, c.max().item() * 1.25
+    pos = c[c > 0]                       # a class without training images has no place on a log axis
+    lo, hi = pos.min().item() / 1.25, pos.max().item() * 1.25
     spans = {'few': (lo, few), 'medium': (few, many), 'many': (many, hi)}
     for k, idx in shot_groups(c, many, few).items():
         if not len(idx): continue
