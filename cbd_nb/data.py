@@ -7,9 +7,9 @@ Docs: https://cbd-nb.github.io/cbd_nb/data.html.md"""
 # %% auto #0
 __all__ = ['DEBIAN_FMNIST', 'FMNIST_FILES', 'FMNIST_CLASSES', 'CIFAR', 'IMAGE_LISTS', 'READERS', 'lt_counts', 'check_labels',
            'class_counts', 'effective_num_weights', 'select_lt', 'labels_hash', 'LTSplit', 'make_split', 'Tensors',
-           'ImageList', 'data_root', 'read_digits', 'read_idx', 'fmnist_dir', 'read_fashion_mnist', 'cifar_dir',
-           'read_cifar', 'read_image_list', 'LTData', 'load_lt', 'holdout', 'shot_groups', 'summary', 'file_md5',
-           'check_md5', 'split_path']
+           'ImageList', 'data_root', 'read_digits', 'read_idx', 'find_idx', 'fmnist_dir', 'read_fashion_mnist',
+           'cifar_dir', 'read_cifar', 'read_image_list', 'LTData', 'load_lt', 'holdout', 'shot_groups', 'summary',
+           'file_md5', 'check_md5', 'split_path']
 
 # %% ../nbs/01_data.ipynb #cc692879
 import gzip, hashlib, json, os, pickle
@@ -222,7 +222,10 @@ def read_idx(path:str|Path # an idx file, optionally gzipped
     shape = tuple(int.from_bytes(data[4+4*i:8+4*i], 'big') for i in range(ndim))
     return np.frombuffer(data, dtype=np.uint8, offset=4+4*ndim).reshape(shape)
 
-def _find_idx(folder, stem):
+def find_idx(folder:Path, # folder to look in
+             stem:str # file name without '.gz', e.g. 'train-images-idx3-ubyte'
+            )->Path|None:
+    "The idx file `stem` in `folder`, plain or gzipped, or None"
     for name in (stem, stem + '.gz'):
         if (folder/name).exists(): return folder/name
 
@@ -231,7 +234,7 @@ def fmnist_dir(root:str|Path|None=None # data folder, as for `data_root`
     "First folder holding all four Fashion-MNIST idx files, or None"
     r = data_root(root)
     for f in (r, r/'fashion-mnist', r/'FashionMNIST'/'raw', DEBIAN_FMNIST):
-        if all(_find_idx(f, s) for s in FMNIST_FILES): return f
+        if all(find_idx(f, s) for s in FMNIST_FILES): return f
 
 def read_fashion_mnist(root:str|Path|None=None, # data folder, as for `data_root`
                        download:bool=False # download with torchvision if no copy is found
@@ -246,7 +249,7 @@ def read_fashion_mnist(root:str|Path|None=None, # data folder, as for `data_root
         r = data_root(root)
         raise _missing('Fashion-MNIST', [r, r/'fashion-mnist', DEBIAN_FMNIST],
                        "Install it with `apt-get install dataset-fashion-mnist`, copy the four idx files to $CBD_DATA/fashion-mnist, or pass download=True.")
-    arr = {s: read_idx(_find_idx(f, s)) for s in FMNIST_FILES}
+    arr = {s: read_idx(find_idx(f, s)) for s in FMNIST_FILES}
     mk = lambda p: Tensors(torch.from_numpy(arr[f'{p}-images-idx3-ubyte'].copy())[:, None], torch.from_numpy(arr[f'{p}-labels-idx1-ubyte'].astype(np.int64)))
     return mk('train'), mk('t10k'), FMNIST_CLASSES
 

@@ -3,7 +3,7 @@
 import shutil, sys; sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
 from pathlib import Path
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import read_fashion_mnist, fmnist_dir, data_root, FMNIST_FILES, check_md5, _find_idx
+from cbd_nb.data import read_fashion_mnist, fmnist_dir, data_root, FMNIST_FILES, check_md5, find_idx
 from _common import write_split, check_counts
 
 @call_parse
@@ -23,7 +23,7 @@ def main(root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb); t
     if found is None:
         if not download: raise SystemExit("Fashion-MNIST not found: `apt-get install dataset-fashion-mnist`, pass --src FOLDER, or --download.")
         read_fashion_mnist(root, download=True); found = fmnist_dir(root)
-    files = {s: _find_idx(found, s) for s in FMNIST_FILES}
+    files = {s: find_idx(found, s) for s in FMNIST_FILES}
     if None in files.values(): raise SystemExit(f"{found} lacks some of {list(FMNIST_FILES)}.")
     bad = check_md5({files[s]: m for s, m in FMNIST_FILES.items()}, gunzip=True)
     if bad and not no_checksum: raise SystemExit(f"checksum mismatch for {bad}: not the official release (pass --no-checksum to use them anyway).")

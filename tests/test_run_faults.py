@@ -30,15 +30,12 @@ def test_nan_loss(tmp_path):
     r = cli('--out', tmp_path, '--epochs', 1, '--lr', 1e12)
     assert r.returncode != 0 and 'loss is' in r.stderr and 'lower the learning rate' in r.stderr.lower(), r.stderr
 
-def test_interrupted_run_resumes(tmp_path):
+def test_interrupted_run_resumes(tmp_path, monkeypatch):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
-    import cbd_nb.pipeline as P      # interrupt the run inside its second network
-    orig = P.train_balanced
     def boom(*a, **k): raise KeyboardInterrupt
-    P.train_balanced = boom
-    try:
+    with monkeypatch.context() as m:       # interrupt the run inside its second network
+        m.setattr('cbd_nb.pipeline.train_balanced', boom)
         with pytest.raises(KeyboardInterrupt): run.all()
-    finally: P.train_balanced = orig
     done = json.loads((tmp_path/'results.json').read_text())['methods']
     assert set(done) == {'CE', 'cRT', 'LWS', 'tau-norm', 'NCM'} and (tmp_path/'checkpoints'/'ce.pt').exists()
     assert not list(tmp_path.glob('**/*.tmp'))                      # no half-written file left behind
