@@ -226,10 +226,10 @@ import numpy as np
 def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with different seeds
                 keys:tuple=('all', 'many', 'medium', 'few') # accuracies to report
                )->list[dict]:
-    "One row per method: each accuracy in % as 'mean ± std' over `runs` ('–' for an empty group)"
+    "One row per method: each accuracy in % as 'mean ± sample std' over `runs` (std 0 for one run, '–' for an empty group)"
     def stat(m, k):
         xs = [100 * r['methods'][m][k] for r in runs if r['methods'][m].get(k) is not None]
-        return f"{np.mean(xs):.1f} ± {np.std(xs):.1f}" if xs else '–'
+        return f"{np.mean(xs):.1f} ± {np.std(xs, ddof=1 if len(xs) > 1 else 0):.1f}" if xs else '–'
     return [{'method': m, **{k: stat(m, k) for k in keys}} for m in runs[0]['methods']]
 
 # %% ../nbs/08_pipeline.ipynb #4bafd244
