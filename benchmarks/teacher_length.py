@@ -1,7 +1,7 @@
 """Teacher length study on fmnist-lt-small: how long must a teacher train before CBD stops hurting?
 
 Trains one vanilla teacher (seed+1) for EPOCHS epochs and, unless --skip-cb, class-balanced-from-scratch for as long,
-then a CBD student for each (alpha, beta, student epochs) in CONFIGS; single-threaded, one line per network:
+then a CBD student for each (alpha, beta, student epochs) in CONFIGS (one torch thread unless --threads); one line per network:
 `teacher E {accuracies} seconds`, `cb E {...} seconds`, `cbd alpha beta student_epochs {...} seconds`.
     python benchmarks/teacher_length.py 100 "[[0.4,100,100],[0.4,10,100]]"
     python benchmarks/teacher_length.py 40 "[[0.4,100,100]]" --skip-cb
