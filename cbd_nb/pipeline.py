@@ -6,7 +6,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/pipeline.html.md"""
 
 # %% auto #0
 __all__ = ['RECIPES', 'TSNE_POINTS', 'Recipe', 'get_recipe', 'teacher_specs', 'Run', 'check_writable', 'versions', 'cpu_name',
-           'results_table', 'seeds_table', 'report_figures', 'report_html']
+           'results_table', 'mean_std', 'seeds_table', 'report_figures', 'report_html']
 
 # %% ../nbs/08_pipeline.ipynb #efe2b3e5
 import dataclasses, io, json, os, platform, sys, time
@@ -223,13 +223,18 @@ def _net_of(method):
 # %% ../nbs/08_pipeline.ipynb #8f6fb5f1
 import numpy as np
 
+def mean_std(xs:list # numbers, e.g. one accuracy (%) per seed
+            )->str:
+    "'mean ± sample std' to one decimal (std 0 for a single number)"
+    return f"{np.mean(xs):.1f} ± {np.std(xs, ddof=1 if len(xs) > 1 else 0):.1f}"
+
 def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with different seeds
                 keys:tuple=('all', 'many', 'medium', 'few') # accuracies to report
                )->list[dict]:
     "One row per method: each accuracy in % as 'mean ± sample std' over `runs` (std 0 for one run, '–' for an empty group)"
     def stat(m, k):
         xs = [100 * r['methods'][m][k] for r in runs if r['methods'][m].get(k) is not None]
-        return f"{np.mean(xs):.1f} ± {np.std(xs, ddof=1 if len(xs) > 1 else 0):.1f}" if xs else '–'
+        return mean_std(xs) if xs else '–'
     return [{'method': m, **{k: stat(m, k) for k in keys}} for m in runs[0]['methods']]
 
 # %% ../nbs/08_pipeline.ipynb #4bafd244
