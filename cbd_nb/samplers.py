@@ -39,22 +39,30 @@ class SeededSampler(torch.utils.data.Sampler):
         self.seed, self.rank, self.world_size, self.epoch = seed, rank, world_size, 0
         self.order = torch.sort(self.labels, stable=True).indices   # example ids grouped by class
         self.starts = torch.cumsum(self.counts, 0) - self.counts      # where each class starts in `order`
-    def set_epoch(self, epoch:int):
+    def set_epoch(self, epoch:int # the epoch about to start; call on every rank
+                 ):
         "Use the draw of epoch `epoch` (re-seeds)"
         self.epoch = epoch
     def __len__(self): return math.ceil(self.num_samples / self.world_size)
-    def generator(self)->torch.Generator: return torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-    def draw(self, g:torch.Generator, n:int)->torch.Tensor:
+    def generator(self)->torch.Generator:
+        "The generator of this epoch's draw, seeded by `(seed, epoch)`"
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+    def draw(self, g:torch.Generator, # this epoch's generator
+             n:int # number of indices to draw
+            )->torch.Tensor:
         "`n` dataset indices for one global epoch; subclasses define it"
         raise NotImplementedError
     def global_indices(self)->torch.Tensor:
-        "This epoch's draw for all ranks together"
-        return self.draw(self.generator(), len(self) * self.world_size)
+        "This epoch's `num_samples` draws for all ranks together, wrapped around to a multiple of the world size"
+        idx = self.draw(self.generator(), self.num_samples)
+        return idx[torch.arange(len(self) * self.world_size) % len(idx)]
     def indices(self)->torch.Tensor:
         "This rank's share of the epoch's draw, as a tensor"
         return self.global_indices()[self.rank::self.world_size]
     def __iter__(self): return iter(self.indices().tolist())
-    def within(self, g:torch.Generator, cls:torch.Tensor)->torch.Tensor:
+    def within(self, g:torch.Generator, # this epoch's generator
+               cls:torch.Tensor # class ids, one per draw
+              )->torch.Tensor:
         "A uniformly random example of each class in `cls`"
         r = (torch.rand(len(cls), generator=g, dtype=torch.float64) * self.counts[cls]).long()
         return self.order[self.starts[cls] + torch.minimum(r, self.counts[cls] - 1)]
@@ -76,11 +84,12 @@ class ClassPowerSampler(SeededSampler):
         "Probability of each class in the current epoch"
         return sampling_probs(self.counts, self.q)
     def draw(self, g, n):
+        "`n` indices: a fresh permutation per pass over the data for q=1, else classes drawn by `class_probs` and an image within each"
         if self.q == 1: return torch.cat([torch.randperm(len(self.labels), generator=g) for _ in range(math.ceil(n / len(self.labels)))])[:n]
         return self.within(g, torch.multinomial(self.class_probs(), n, replacement=True, generator=g))
 
 # %% ../nbs/02_samplers.ipynb #0036a467
-def empirical_probs(sampler:SeededSampler, # any sampler of this module
+def empirical_probs(sampler:'SeededSampler', # any sampler of this module
                     epochs:int=1 # epochs to pool
                    )->torch.Tensor:
     "Class frequencies of the indices `sampler` yields, pooled over `epochs` epochs"
