@@ -39,11 +39,12 @@ def fake_cifar(root:str|Path, # folder to write `cifar-10-batches-py/` or `cifar
 def fake_image_list(root:str|Path, # folder to write `<name>/` into
                     name:str='imagenet-lt', # one of `IMAGE_LISTS`
                     counts:list[int]=(6, 3, 1), # training images of classes 0, 1, ...
-                    n_test:int=2, # test (and val) images per class
+                    n_test:int=2, # test images per class
+                    n_val:int|None=None, # official-val images per class, where the benchmark has a val list (None: as `n_test`)
                     size:int=8, # image side in pixels
                     seed:int=0 # fixes the random pixels
                    )->Path:
-    "Write tiny JPEG images and `path label` split lists in the layout of an image-list benchmark"
+    "Write tiny JPEG images and `path label` train, val (where the benchmark has one) and test lists in the layout of an image-list benchmark"
     spec, rng, f = IMAGE_LISTS[name], np.random.default_rng(seed), Path(root)/name
     def write(split, per_cls):
         lines = []
@@ -55,8 +56,8 @@ def fake_image_list(root:str|Path, # folder to write `<name>/` into
                 lines.append(f'{p.as_posix()} {c}')
         (f/spec[split]).write_text('\n'.join(lines) + '\n')
     write('train', counts)
-    for s in ('test', 'val'):
-        if spec[s]: write(s, [n_test]*len(counts))
+    write('test', [n_test]*len(counts))
+    if spec['val']: write('val', [n_test if n_val is None else n_val]*len(counts))
     return f
 
 # %% ../nbs/09_test_utils.ipynb #1937a688

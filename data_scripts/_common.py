@@ -2,14 +2,14 @@
 from pathlib import Path
 from cbd_nb.data import make_split, split_path, class_counts, summary, load_lt
 
-def write_split(name, labels, out, imb_factor, n_max, seed, profile, root=None):
-    "Make a seeded split of `labels`, save it under `out`, check it reloads, and print what was done"
-    s = make_split(name, labels, imb_factor, n_max, profile, seed)
+def write_split(name, labels, out, imb_factor, n_max, seed, profile, root=None, val_per_class=20):
+    "Make a seeded split of `labels` (with its validation split), save it under `out`, check it reloads, and print what was done"
+    s = make_split(name, labels, imb_factor, n_max, profile, seed, val_per_class=val_per_class)
     p = s.save(split_path(out, s))
     d = load_lt(name, root, split_file=p)
-    assert d.split == s and len(d.train) == len(s.indices), "split file did not reload to the same subset"
-    print(f"wrote {p}: {len(s.indices)} of {len(labels)} images, counts {d.counts.tolist()[:5]}...{d.counts.tolist()[-2:]}, "
-          f"label sha256 {s.labels_sha256[:12]}")
+    if d.split != s or len(d.train) != len(s.indices): raise SystemExit(f"{p} did not reload to the same subset: the data under root changed while writing.")
+    print(f"wrote {p}: {len(s.indices)} of {len(labels)} images ({s.procedure} procedure), counts {d.counts.tolist()[:5]}...{d.counts.tolist()[-2:]}, "
+          f"validation {len(s.val_indices or [])} images ({len(s.val_overlap)} of them training images), label sha256 {s.labels_sha256[:12]}")
     print(summary(d))
     return p
 

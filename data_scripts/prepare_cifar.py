@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"Check (or download) CIFAR-10/100 in torchvision's format, verify checksums and counts, and write a long-tailed split file."
+"Check (or download) CIFAR-10/100 in torchvision's format, verify checksums and counts, and write the long-tailed split file of Cao et al.'s IMBALANCECIFAR10/100 (with a balanced validation split)."
 import sys; sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
 from fastcore.script import call_parse, store_true
 from cbd_nb.data import read_cifar, cifar_dir, check_md5
@@ -13,8 +13,9 @@ def main(name:str='cifar10', # 'cifar10' or 'cifar100'
          out:str='splits', # folder for the split file
          imb_factor:float=100, # imbalance factor n_max/n_min (100, 50 or 10 in the literature)
          n_max:int=None, # images in the largest class (default: 5000 for CIFAR-10, 500 for CIFAR-100)
-         seed:int=0, # seed that picks the images
-         profile:str='exp' # 'exp' or 'step'
+         seed:int=0, # Cao et al.'s rand_number: 0 gives the subsets of their published tables
+         profile:str='exp', # 'exp' or 'step'
+         val_per_class:int=20 # balanced validation images per class, drawn outside the subset (0: none)
         ):
     "Prepare CIFAR-10 or CIFAR-100 and write a long-tailed split file"
     if name not in ('cifar10', 'cifar100'): raise SystemExit(f"--name {name}: use cifar10 or cifar100.")
@@ -28,4 +29,4 @@ def main(name:str='cifar10', # 'cifar10' or 'cifar100'
     if not no_checksum:
         check_counts(f'{name} train', train.labels, 50_000, 50_000 // len(classes))
         check_counts(f'{name} test', test.labels, 10_000, 10_000 // len(classes))
-    write_split(name, train.labels, out, imb_factor, n_max, seed, profile, root=root)
+    write_split(name, train.labels, out, imb_factor, n_max, seed, profile, root=root, val_per_class=val_per_class)

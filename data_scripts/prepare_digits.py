@@ -10,10 +10,11 @@ def main(out:str='splits', # folder for the split file
          imb_factor:float=10, # imbalance factor n_max/n_min
          n_max:int=None, # images in the largest class (default: the largest possible, 144)
          seed:int=0, # seed that picks the images
-         profile:str='exp' # 'exp' or 'step'
+         profile:str='exp', # 'exp' or 'step'
+         val_per_class:int=20 # balanced validation images per class, drawn outside the subset (0: none)
         ):
     "Check the bundled digits and write a long-tailed split file"
     train, test, _ = read_digits()
     check_counts('digits train pool', train.labels, 1497)
     check_counts('digits test', test.labels, 300, 30)
-    write_split('digits', train.labels, out, imb_factor, n_max, seed, profile)
+    write_split('digits', train.labels, out, imb_factor, n_max, seed, profile, val_per_class=val_per_class)

@@ -15,7 +15,8 @@ def main(root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb); t
          imb_factor:float=100, # imbalance factor n_max/n_min
          n_max:int=1000, # images in the largest class (6000 for the full fmnist-lt)
          seed:int=0, # seed that picks the images
-         profile:str='exp' # 'exp' or 'step'
+         profile:str='exp', # 'exp' or 'step'
+         val_per_class:int=20 # balanced validation images per class, drawn outside the subset (0: none)
         ):
     "Prepare Fashion-MNIST under the data folder and write a long-tailed split file"
     dest = data_root(root)/'fashion-mnist'
@@ -36,4 +37,4 @@ def main(root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb); t
     if not no_checksum:
         check_counts('fashion-mnist train', train.labels, 60_000, 6000)
         check_counts('fashion-mnist test', test.labels, 10_000, 1000)
-    write_split('fashion-mnist', train.labels, out, imb_factor, n_max, seed, profile, root=dest.parent)
+    write_split('fashion-mnist', train.labels, out, imb_factor, n_max, seed, profile, root=dest.parent, val_per_class=val_per_class)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-"Check an image-list benchmark (ImageNet-LT, iNaturalist 2018, Places-LT): split lists, counts, images on disk, list checksums."
+"Check an image-list benchmark (ImageNet-LT, iNaturalist 2018, Places-LT): split lists (train, official val where there is one, test), counts, images on disk, list checksums."
 import sys
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import read_image_list, file_md5, data_root, IMAGE_LISTS, class_counts
+from cbd_nb.data import read_image_list, read_val_list, file_md5, data_root, IMAGE_LISTS, class_counts
 
-SIZES = {'imagenet-lt': dict(train=115_846, test=50_000), 'inat18': dict(train=437_513, test=24_426), 'places-lt': dict(train=62_500, test=36_500)}
+SIZES = {'imagenet-lt': dict(train=115_846, val=20_000, test=50_000), 'inat18': dict(train=437_513, test=24_426),
+         'places-lt': dict(train=62_500, val=7_300, test=36_500)}
 
 @call_parse
 def main(name:str='imagenet-lt', # 'imagenet-lt', 'inat18' or 'places-lt'
@@ -15,7 +16,10 @@ def main(name:str='imagenet-lt', # 'imagenet-lt', 'inat18' or 'places-lt'
     "Check the split lists and images of an image-list benchmark and print their sizes and checksums"
     if name not in IMAGE_LISTS: raise SystemExit(f"--name {name}: use one of {', '.join(IMAGE_LISTS)}.")
     train, test, classes = read_image_list(name, root)
-    for split, ds in (('train', train), ('test', test)):
+    val = read_val_list(name, root)
+    if val is None: print(f"val: {name} has no validation list (its official val set is the test set): methods keep their authors' default settings")
+    for split, ds in (('train', train), ('val', val), ('test', test)):
+        if ds is None: continue
         c = class_counts(ds.labels, len(classes))
         ok = no_sizes or len(ds) == SIZES[name][split]
         print(f"{split}: {len(ds)} images, {int((c > 0).sum())} classes, per class {int(c.max())}..{int(c[c > 0].min())}, "

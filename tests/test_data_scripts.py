@@ -21,11 +21,12 @@ def test_cifar_split_file(tmp_path):
     assert r.returncode != 0 and 'checksum mismatch' in r.stderr          # fake files are not the official release
     r = run('prepare_cifar.py', '--name', 'cifar100', '--root', tmp_path, '--out', tmp_path/'splits', '--imb-factor', 10, '--no-checksum')
     assert r.returncode == 0, r.stderr
-    p, = (tmp_path/'splits').glob('cifar100_exp_if10_nmax10_seed0.json')
+    p, = (tmp_path/'splits').glob('cifar100_exp_if10_nmax10_seed0_cao.json')
     s = json.loads(p.read_text())
-    assert len(s['indices']) == sum(lt_counts(10, 100, 10)) and 'wrote' in r.stdout
+    assert len(s['indices']) == sum(lt_counts(10, 100, 10)) and 'wrote' in r.stdout and 'cao procedure' in r.stdout
+    assert (s['procedure'], s['val_per_class'], len(s['val_indices'])) == ('cao', 20, 100 * 10)   # 10 per class exist: all of them
     d = load_lt('cifar100', root=tmp_path, split_file=p)
-    assert d.counts.tolist() == lt_counts(10, 100, 10)
+    assert d.counts.tolist() == lt_counts(10, 100, 10) and d.split.val_indices == s['val_indices']
 
 def test_split_file_refuses_other_data(tmp_path):
     fake_cifar(tmp_path/'a', 'cifar10', per_class=10, seed=0)
@@ -54,6 +55,7 @@ def test_image_lists(tmp_path, name):
     assert r.returncode != 0 and 'not the published' in r.stderr
     r = run('prepare_image_lists.py', '--name', name, '--root', tmp_path, '--no-sizes', '--check-images', -1)
     assert r.returncode == 0 and 'train: 8 images, 3 classes, per class 5..1' in r.stdout, r.stdout + r.stderr
+    assert ('val: 6 images, 3 classes' in r.stdout) == (name != 'inat18') and ('no validation list' in r.stdout) == (name == 'inat18')
     next((tmp_path/name/'train').rglob('*.jpg')).unlink()
     r = run('prepare_image_lists.py', '--name', name, '--root', tmp_path, '--no-sizes', '--check-images', -1)
     assert r.returncode != 0 and 'missing' in r.stderr

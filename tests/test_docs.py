@@ -1,5 +1,6 @@
-"Every exported function and class has a docstring, and every parameter of it is documented (docments)."
-import dataclasses, importlib, inspect, pkgutil
+"Every exported function and class has a docstring, and every parameter of it is documented (docments); the docs notebooks process."
+import dataclasses, importlib, inspect, os, pkgutil, shutil, subprocess, sys
+from pathlib import Path
 import pytest
 from fastcore.docments import docments
 import cbd_nb
@@ -27,3 +28,23 @@ def test_exports_documented(mod):
         else: f = o
         if (miss := _undocumented(f)): problems.append(f'{name}: undocumented parameters {miss}')
     assert not problems, '\n'.join(problems)
+
+def _git(*args, cwd): return subprocess.run(['git', *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+def test_docs_notebooks_process_and_leave_git_clean(tmp_path):
+    "`nbdev-proc-nbs`, the half of `nbdev-docs` that needs no Quarto, runs every notebook's docs cells in a copy of the working tree, which it leaves unchanged"
+    root = Path(__file__).parent.parent
+    repo = tmp_path/'repo'
+    for f in _git('ls-files', '-co', '--exclude-standard', '-z', cwd=root).split('\0'):
+        if f and (root/f).is_file(): (repo/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, repo/f)
+    _git('init', '-q', cwd=repo); _git('add', '-A', cwd=repo)
+    _git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'copy', cwd=repo)
+    env = {**os.environ, 'PYTHONPATH': str(repo)}
+    if not shutil.which('quarto'):   # proc-nbs never runs Quarto but would try to install it (with sudo): a stand-in stops that
+        (tmp_path/'bin').mkdir(); (tmp_path/'bin'/'quarto').write_text('#!/bin/sh\nexit 0\n'); (tmp_path/'bin'/'quarto').chmod(0o755)
+        env['PATH'] = f"{tmp_path/'bin'}{os.pathsep}{env['PATH']}"
+    r = subprocess.run([str(Path(sys.executable).parent/'nbdev-proc-nbs'), '--n-workers', '2'], cwd=repo, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    assert _git('status', '--porcelain', cwd=repo) == '', "nbdev-proc-nbs rewrote committed files (nbs/nbdev.yml must be exactly what nbdev generates)"
+    procd = {p.relative_to(repo/'_proc') for p in (repo/'_proc').rglob('*.ipynb')}
+    assert procd == {p.relative_to(repo/'nbs') for p in (repo/'nbs').rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(repo/'nbs').parts)}
