@@ -224,7 +224,7 @@ LOSSES = {'ce': lambda counts, **kw: CELoss(**kw),
           'kd': lambda counts, **kw: KDLoss(**kw),
           'bkd': BalancedKDLoss,
           'cbd': _cbd}
-BASE_LOSSES = ('ce', 'logit-adjusted', 'balanced-softmax', 'ldam')
+BASE_LOSSES = ('ce', 'logit-adjusted', 'balanced-softmax')   # LDAM needs its own classifier scale, so it is not one
 
 def create_loss(name:str, # a key of `LOSSES`
                 counts:torch.Tensor, # training images per class
