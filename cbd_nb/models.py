@@ -6,8 +6,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/models.html.md"""
 
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'DEPTHS', 'ARCHS', 'CosineClassifier', 'make_classifier', 'conv_bn', 'BasicBlock', 'init_resnet',
-           'make_stage', 'ResNetCifar', 'Out', 'check_pos_int', 'Net', 'resnet50_body', 'check_model_args',
-           'create_model', 'count_params', 'weight_norms']
+           'make_stage', 'ResNetCifar', 'Out', 'check_pos_int', 'Net', 'resnet50_body', 'cifar_body',
+           'check_model_args', 'create_model', 'Distiller', 'count_params', 'weight_norms']
 
 # %% ../nbs/04_models.ipynb #6489fd5b
 import math
@@ -37,11 +37,12 @@ CLASSIFIERS = ('cosine', 'linear')
 
 def make_classifier(kind:str, # 'cosine' (CBD, scale 20) or 'linear' (nn.Linear with bias)
                     in_features:int, # feature size D
-                    n_classes:int # number of classes C
+                    n_classes:int, # number of classes C
+                    scale:float=20. # cosine scale sigma (CBD 20; LDAM's s=30); unused by 'linear'
                    )->nn.Module:
     "A cosine or linear classifier from D features to C logits"
     if kind not in CLASSIFIERS: raise ValueError(f"classifier={kind!r} is not supported: use one of {CLASSIFIERS}.")
-    return CosineClassifier(in_features, n_classes) if kind == 'cosine' else nn.Linear(in_features, n_classes)
+    return CosineClassifier(in_features, n_classes, scale) if kind == 'cosine' else nn.Linear(in_features, n_classes)
 
 # %% ../nbs/04_models.ipynb #5c60a4fe
 def conv_bn(ni:int, # input channels
@@ -104,9 +105,11 @@ class ResNetCifar(nn.Module):
 
 # %% ../nbs/04_models.ipynb #2a1c6a09
 class Out(NamedTuple):
-    "What `Net` returns"
+    "What `Net` returns; a `Distiller` fills in the teachers' fields"
     logits: torch.Tensor # (N, C) class scores
     feat: torch.Tensor # (N, D) the feature given to the classifier
+    teacher_feat: torch.Tensor|None = None # (N, K*D') the K teachers' L2-normalised features, concatenated (CBD's target)
+    teacher_logits: torch.Tensor|None = None # (N, C) the teachers' mean logits (logit KD's target)
 
 # %% ../nbs/04_models.ipynb #428977ed
 def check_pos_int(name:str, # argument name, for the message
@@ -124,16 +127,17 @@ class Net(nn.Module):
     def __init__(self, body:nn.Module, # images -> pooled features (N, feat_dim)
                  feat_dim:int, # size of the body's feature
                  n_classes:int, # number of classes C
-                 classifier:str='cosine', # 'cosine' (scale 20, no bias) or 'linear' (nn.Linear)
+                 classifier:str='cosine', # 'cosine' (no bias, fixed scale) or 'linear' (nn.Linear)
                  proj_dim:int|None=None, # if given, Linear(feat_dim, proj_dim)+ReLU before the classifier (CBD student)
-                 config:dict|None=None # extra entries for `.config` (arch, in_chans, width...)
+                 config:dict|None=None, # extra entries for `.config` (arch, in_chans, width...)
+                 scale:float=20. # the cosine classifier's scale (CBD 20, LDAM 30)
                 ):
         super().__init__()
         check_pos_int('feat_dim', feat_dim); check_pos_int('n_classes', n_classes); check_pos_int('proj_dim', proj_dim, none_ok=True)
         self.body = body
         self.proj = nn.Sequential(nn.Linear(feat_dim, proj_dim), nn.ReLU()) if proj_dim else nn.Identity()
-        self.classifier = make_classifier(classifier, proj_dim or feat_dim, n_classes)
-        self.config = dict(config or {}, n_classes=n_classes, classifier=classifier, proj_dim=proj_dim, feat_dim=feat_dim)
+        self.classifier = make_classifier(classifier, proj_dim or feat_dim, n_classes, scale)
+        self.config = dict(config or {}, n_classes=n_classes, classifier=classifier, proj_dim=proj_dim, feat_dim=feat_dim, scale=scale)
     def features(self, x): return self.proj(self.body(x))
     def forward(self, x)->Out:
         f = self.features(x)
@@ -152,22 +156,33 @@ def resnet50_body(in_chans:int=3 # 1 (grey) or 3 (RGB)
     return body
 
 # %% ../nbs/04_models.ipynb #65c3ace8
-ARCHS = ('resnet8', 'resnet20', 'resnet32', 'resnet50')
+def cifar_body(depth:int # 8, 20 or 32
+              ):
+    "A builder `(in_chans, width) -> ResNetCifar(depth, in_chans, width)`"
+    return lambda in_chans, width: ResNetCifar(depth, in_chans, width)
+
+def _resnet50(in_chans, width):
+    if width != 1: raise ValueError(f"width={width}: resnet50 has a fixed width; use width=1 (width applies to resnet8/20/32).")
+    return resnet50_body(in_chans)
+
+ARCHS = {**{f'resnet{d}': cifar_body(d) for d in DEPTHS}, 'resnet50': _resnet50}
 
 def check_model_args(arch:str, # must be in `ARCHS`
                      n_classes:int, # at least 2
                      in_chans:int, # 1 or 3
                      classifier:str, # must be in `CLASSIFIERS`
                      proj_dim:int|None, # positive int or None
-                     width:int # positive int; 1 for resnet50
+                     width:int, # positive int; 1 for resnet50
+                     scale:float=20. # cosine scale, above 0
                     ):
     "Raise a ValueError naming the problem and the allowed values for any bad `create_model` argument"
-    if arch not in ARCHS: raise ValueError(f"arch={arch!r} is not supported: use one of {ARCHS}.")
+    if arch not in ARCHS: raise ValueError(f"arch={arch!r} is not supported: use one of {tuple(ARCHS)}.")
     check_pos_int('n_classes', n_classes)
     if n_classes < 2: raise ValueError(f"n_classes={n_classes}: a classifier needs at least 2 classes.")
     if in_chans not in (1, 3): raise ValueError(f"in_chans={in_chans!r}: use 1 for grey or 3 for RGB images.")
     if classifier not in CLASSIFIERS: raise ValueError(f"classifier={classifier!r} is not supported: use one of {CLASSIFIERS}.")
     check_pos_int('proj_dim', proj_dim, none_ok=True); check_pos_int('width', width)
+    if not scale > 0: raise ValueError(f"scale={scale}: the cosine scale must be positive (CBD uses 20, LDAM 30).")
     if arch == 'resnet50' and width != 1: raise ValueError(f"width={width}: resnet50 has a fixed width; use width=1 (width applies to resnet8/20/32).")
 
 # %% ../nbs/04_models.ipynb #2686bcbe
@@ -176,12 +191,34 @@ def create_model(arch:str='resnet32', # one of `ARCHS`: resnet8, resnet20, resne
                  in_chans:int=3, # 1 (grey) or 3 (RGB)
                  classifier:str='cosine', # 'cosine' (CBD: scale 20, no bias) or 'linear' (nn.Linear with bias)
                  proj_dim:int|None=None, # CBD student: K x teacher feature size; None for teachers and baselines
-                 width:int=1 # channel multiplier of the CIFAR ResNets
+                 width:int=1, # channel multiplier of the CIFAR ResNets
+                 scale:float=20. # the cosine classifier's scale (CBD 20; LDAM's normed classifier times s=30)
                 )->Net:
     "Validate the arguments, then build a `Net` with the body `arch`"
-    check_model_args(arch, n_classes, in_chans, classifier, proj_dim, width)
-    body = resnet50_body(in_chans) if arch == 'resnet50' else ResNetCifar(int(arch[6:]), in_chans, width)
-    return Net(body, body.feat_dim, n_classes, classifier, proj_dim, config=dict(arch=arch, in_chans=in_chans, width=width))
+    check_model_args(arch, n_classes, in_chans, classifier, proj_dim, width, scale)
+    body = ARCHS[arch](in_chans, width)
+    return Net(body, body.feat_dim, n_classes, classifier, proj_dim, config=dict(arch=arch, in_chans=in_chans, width=width), scale=scale)
+
+# %% ../nbs/04_models.ipynb #e3970eef
+class Distiller(nn.Module):
+    "The student plus frozen teachers: forward returns the student's `Out` with the teachers' features and logits"
+    def __init__(self, student:nn.Module, # the network being trained, returning `Out`
+                 teachers:list # trained networks returning `Out`; frozen here, in place
+                ):
+        super().__init__()
+        if not len(teachers): raise ValueError("Distiller needs at least one teacher: pass a list of trained networks.")
+        self.student, self.teachers = student, nn.ModuleList(teachers).requires_grad_(False).eval()
+    @property
+    def config(self): return getattr(self.student, 'config', None)
+    def train(self, mode:bool=True):
+        super().train(mode); self.teachers.eval()
+        return self
+    def forward(self, x)->Out:
+        with torch.no_grad(): outs = [t(x) for t in self.teachers]
+        tf = torch.cat([F.normalize(o.feat.float(), dim=-1) for o in outs], -1)
+        return self.student(x)._replace(teacher_feat=tf, teacher_logits=torch.stack([o.logits.float() for o in outs]).mean(0))
+    def state_dict(self, *args, **kwargs): return self.student.state_dict(*args, **kwargs)
+    def load_state_dict(self, *args, **kwargs): return self.student.load_state_dict(*args, **kwargs)
 
 # %% ../nbs/04_models.ipynb #5a71d507
 def count_params(model:nn.Module, # any module
