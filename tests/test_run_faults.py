@@ -64,7 +64,7 @@ def test_checkpoint_without_record_is_refused(tmp_path):
 
 def test_corrupt_checkpoint(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
-    run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1)))
+    run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1))); run.close()     # free the folder for the CLI
     (tmp_path/'checkpoints').mkdir(exist_ok=True)
     (tmp_path/'checkpoints'/'ce.pt').write_bytes(b'\x80\x02garbage')
     r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')
