@@ -3,6 +3,7 @@ import json, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from cbd_nb.pipeline import Run, get_recipe
+from cbd_nb.methods import Method
 from cbd_nb.learner import save_model
 from cbd_nb.models import create_model
 
@@ -34,7 +35,7 @@ def test_interrupted_run_resumes(tmp_path, monkeypatch):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
     def boom(*a, **k): raise KeyboardInterrupt
     with monkeypatch.context() as m:       # interrupt the run inside its second network
-        m.setattr('cbd_nb.pipeline.train_balanced', boom)
+        m.setattr('cbd_nb.methods.train_balanced', boom)
         with pytest.raises(KeyboardInterrupt): run.all()
     done = json.loads((tmp_path/'results.json').read_text())['methods']
     assert set(done) == {'CE', 'cRT', 'LWS', 'tau-norm', 'NCM'} and (tmp_path/'checkpoints'/'ce.pt').exists()
@@ -45,20 +46,25 @@ def test_interrupted_run_resumes(tmp_path, monkeypatch):
     assert res['methods']['CE'] == done['CE'] and 'CBD-ENS' in res['methods']
 
 def test_resume_refuses_other_recipe(tmp_path):
-    Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False).method('NCM', lambda: create_model('resnet8', 10, 1))
+    Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False).method(Method('NCM', lambda x: create_model('resnet8', 10, 1)))
     with pytest.raises(ValueError, match='another recipe'): Run(get_recipe('digits-lt', epochs=2, teachers=2), tmp_path, resume=True)
 
 def test_teacher_checkpoint_of_other_architecture(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
-    run.method('NCM', lambda: create_model('resnet8', 10, 1))      # leaves a results.json of this recipe
-    save_model(create_model('resnet20', 5, 1), tmp_path/'checkpoints'/'teacher-vanilla-s1.pt')
+    run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1)))      # leaves a results.json of this recipe
+    save_model(create_model('resnet20', 5, 1), tmp_path/'checkpoints'/'teacher-vanilla-s1.pt', made={**run.made('teacher-vanilla-s1'), 'uses': {}})
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, resume=True, progress=False)
     with pytest.raises(ValueError, match='holds a resnet20 with 5 classes, but this run trains resnet8 with 10 classes'):
         run.net('teacher-vanilla-s1', lambda: None)
 
+def test_checkpoint_without_record_is_refused(tmp_path):
+    "A checkpoint that does not say what made it cannot be trusted on --resume"
+    save_model(create_model('resnet8', 10, 1), tmp_path/'checkpoints'/'ce.pt')
+    with pytest.raises(ValueError, match='ce.pt does not record what made it'): Run(get_recipe('digits-lt', **TINY), tmp_path, resume=True, progress=False)
+
 def test_corrupt_checkpoint(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
-    run.method('NCM', lambda: create_model('resnet8', 10, 1))
+    run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1))); run.close()     # free the folder for the CLI
     (tmp_path/'checkpoints').mkdir(exist_ok=True)
     (tmp_path/'checkpoints'/'ce.pt').write_bytes(b'\x80\x02garbage')
     r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')

@@ -1,0 +1,133 @@
+"Trustworthy runs (issue 9): a resume never mixes runs, one writer per folder, nothing written before the checks pass."
+import json, os, shutil, signal, subprocess, sys, time
+from pathlib import Path
+import pytest, torch
+from cbd_nb.core import umask
+from cbd_nb.models import create_model
+from cbd_nb.pipeline import Run, get_recipe
+from cbd_nb.methods import Method, methods_table
+
+TINY = ['--epochs', 1, '--teachers', 2]
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''}
+
+def cli(*args, **kw):
+    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)], capture_output=True, text=True, env=ENV, **kw)
+
+def popen(*args):
+    return subprocess.Popen([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+def wait_for(cond, timeout=120):
+    t0 = time.time()
+    while not cond():
+        if time.time() - t0 > timeout: raise TimeoutError
+        time.sleep(0.05)
+
+def methods_done(out):
+    try: return json.loads((out/'results.json').read_text())
+    except (OSError, json.JSONDecodeError): return {}
+
+@pytest.fixture(scope='module')
+def done(tmp_path_factory):
+    "A finished tiny digits run (1 epoch, 2 teachers)"
+    d = tmp_path_factory.mktemp('done')
+    Run(get_recipe('digits-lt', epochs=1, teachers=2), d, progress=False).all()
+    return d
+
+def copy(done, tmp_path):
+    shutil.copytree(done, tmp_path/'x'); return tmp_path/'x'
+
+def test_resume_never_mixes_runs(tmp_path):
+    "The issue's reproduction: a 2-epoch run, a 1-epoch run killed after NCM, then a 1-epoch --resume"
+    x = tmp_path/'x'
+    Run(get_recipe('digits-lt', epochs=2, teachers=1), x, progress=False).all()
+    p = popen('--out', x, '--epochs', 1, '--teachers', 1)
+    wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}) and methods_done(x)['recipe']['epochs'] == 1)
+    p.kill(); p.wait()
+    r = cli('--out', x, '--epochs', 1, '--teachers', 1, '--resume')
+    assert r.returncode != 0 and 'was made by another run' in r.stderr and 'epochs: 2 there, 1 now' in r.stderr, r.stderr
+    assert '.pt' in r.stderr and 'Traceback' not in r.stderr
+    (x/'results.json').unlink()                          # what the damaged-JSON message advises: still refused
+    with pytest.raises(ValueError, match='epochs: 2 there, 1 now'): Run(get_recipe('digits-lt', epochs=1, teachers=1), x, resume=True)
+
+def test_student_of_other_teachers_is_refused(done, tmp_path):
+    x = copy(done, tmp_path)
+    torch.save({**torch.load(x/'checkpoints'/'teacher-aug-s1.pt', weights_only=True), 'model': create_model('resnet8', 10, 1, 'cosine').state_dict()}, x/'checkpoints'/'teacher-aug-s1.pt')
+    run = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False)
+    with pytest.raises(ValueError, match="cbd-ens.pt was built from other networks than this run's teacher-aug-s1"): run.net('cbd-ens')
+
+def test_missing_checkpoint_is_retrained(done, tmp_path, capsys):
+    x = copy(done, tmp_path)
+    (x/'checkpoints'/'cb.pt').unlink()
+    before = json.loads((x/'results.json').read_text())
+    res = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False).all()
+    assert 'cb.pt is missing although results.json lists it: training cb again' in capsys.readouterr().err
+    assert (x/'checkpoints'/'cb.pt').exists() and res['fingerprints']['cb'] == before['fingerprints']['cb']
+    assert res['methods']['CB-scratch']['all'] == before['methods']['CB-scratch']['all']
+
+def test_refused_resume_writes_nothing(done, tmp_path):
+    "Before: a refused --resume with another seed still overwrote split.json"
+    x = copy(done, tmp_path)
+    files = {p: p.read_bytes() for p in x.glob('**/*') if p.is_file() and p.name != '.lock'}
+    r = cli('--out', x, *TINY, '--seed', 1, '--resume')
+    assert r.returncode != 0 and 'another recipe' in r.stderr
+    assert {p: p.read_bytes() for p in x.glob('**/*') if p.is_file() and p.name != '.lock'} == files
+
+def test_start_cleans_up(done, tmp_path):
+    "A new run removes the old report and the .tmp files of interrupted writes before it writes anything new"
+    x = copy(done, tmp_path)
+    (x/'.results.json.abc.tmp').write_text('half'); (x/'checkpoints'/'.ce.pt.def.tmp').write_bytes(b'half')
+    Run(get_recipe('digits-lt', epochs=1, teachers=2), x, progress=False).close()
+    assert not (x/'report.html').exists() and not list(x.glob('**/*.tmp'))
+
+def test_outputs_follow_umask(done):
+    "Before: every output was mode 0600"
+    for p in ['results.json', 'report.html', 'split.json', 'checkpoints/ce.pt']:
+        assert (done/p).stat().st_mode & 0o777 == 0o666 & ~umask(), p
+
+def test_one_writer_per_folder(tmp_path):
+    "Two processes: the second is refused at once with the first's PID; a killed holder's lock is taken over"
+    x = tmp_path/'x'
+    a = popen('--out', x, '--epochs', 50, '--teachers', 2)
+    wait_for(lambda: (x/'.lock').exists() and str(a.pid) in (x/'.lock').read_text())
+    t0 = time.time(); b = cli('--out', x, *TINY, '--seed', 1)
+    assert b.returncode != 0 and f'PID {a.pid}' in b.stderr and 'started' in b.stderr and 'choose another --out' in b.stderr, b.stderr
+    a.kill(); a.wait()
+    run = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, progress=False)
+    assert run.lock.stale['pid'] == a.pid
+    run.close()
+
+def test_ctrl_c_prints_the_resume_command(tmp_path):
+    x = tmp_path/'my out'
+    p = popen('--out', x, '--epochs', 3, '--methods', 'CB-scratch,NCM')
+    wait_for(lambda: 'CE' in methods_done(x).get('methods', {}))
+    p.send_signal(signal.SIGINT); _, err = p.communicate(timeout=60)
+    lines = err.strip().splitlines()
+    assert p.returncode == 130 and len(lines) == 1 and 'Traceback' not in err, err
+    cmd = lines[0].split('Continue with: ')[1]
+    assert cmd.startswith('cbd-nb run') and cmd.endswith('--resume') and "'" in cmd      # the folder name with a space is quoted
+    r = subprocess.run(cmd.replace('cbd-nb', f"{sys.executable} -c 'from cbd_nb.cli import main; main()'", 1), shell=True, capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0 and 'CB-scratch' in r.stdout, r.stderr
+
+def test_methods_subset(tmp_path):
+    res = Run(get_recipe('digits-lt', epochs=1, teachers=2), tmp_path, progress=False, methods='tau-norm').all()
+    assert list(res['methods']) == ['CE', 'tau-norm'] and sorted(p.name for p in (tmp_path/'checkpoints').iterdir()) == ['ce.pt']
+    assert 0 <= res['methods']['tau-norm']['tau'] <= 2
+    with pytest.raises(ValueError, match="Unknown method.*'LDAM'.*choose from CE, cRT"): Run(get_recipe('digits-lt'), tmp_path, methods='CE,LDAM')
+
+def test_own_wall_time(tmp_path):
+    "A network's seconds exclude the networks it trained first (before: cbd-ens counted its teachers)"
+    net = lambda: create_model('resnet8', 10, 1)
+    table = methods_table([Method('A', lambda x: (time.sleep(0.6), net())[1], net='a'),
+                           Method('B', lambda x: (x.net('A'), time.sleep(0.1), net())[2], net='b', needs=('A',))])
+    res = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, methods='B', table=table).all()
+    assert res['seconds']['a'] >= 0.6 and res['seconds']['b'] < 0.5, res['seconds']
+
+def test_build_never_sees_the_test_split(tmp_path):
+    seen = {}
+    def build(x):
+        seen.update(attrs=set(vars(x)) | {'kw', 'val', 'net', 'teachers'}, n=len(x.train) + len(x.val))
+        return create_model('resnet8', 10, 1)
+    run = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, table=methods_table([Method('A', build, needs=('val',))]))
+    run.all()
+    assert not any('test' in a or a == 'data' for a in seen['attrs']) and seen['n'] == len(run.data.train)
