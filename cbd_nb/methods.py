@@ -6,12 +6,13 @@ Docs: https://cbd-nb.github.io/cbd_nb/methods.html.md"""
 
 # %% auto #0
 __all__ = ['RESOURCES', 'NET_FIELDS', 'METHODS', 'TSNE_VIEW', 'Method', 'Inputs', 'teacher_specs', 'fit_teacher', 'fit_ce',
-           'fit_tau_norm', 'fit_cbd', 'methods_table', 'select_methods']
+           'fit_tau_norm', 'fit_la_posthoc', 'fit_crt', 'fit_cbd', 'methods_table', 'select_methods']
 
 # %% ../nbs/07a_methods.ipynb #5a8883ff
 from dataclasses import dataclass
 from typing import Callable
-from .stages import train_net, train_teacher, train_cbd, train_balanced, crt, lws, tau_norm, choose_tau, ncm
+from .stages import (train_net, train_teacher, train_cbd, train_balanced, crt, crt_features, lws, tau_norm, choose_tau, ncm,
+                           logit_adjusted, choose_la_tau, train_la_loss, train_ldam_drw, train_bkd)
 
 # %% ../nbs/07a_methods.ipynb #18120b5e
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Method:
     applies:Callable|None=None # recipe -> bool: whether it runs for that recipe; None: always
 
 RESOURCES = ('teachers', 'val')   # needs that are not methods
-NET_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'lr', 'wd', 'pad', 'flip', 'val_frac', 'size', 'seed')   # recipe fields every network depends on
+NET_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'lr', 'wd', 'pad', 'flip', 'val_per_class', 'size', 'seed')   # recipe fields every network depends on
 
 # %% ../nbs/07a_methods.ipynb #f3cd8b7c
 class Inputs:
@@ -85,15 +86,30 @@ def fit_ce(x:Inputs # what the build may use
 
 def fit_tau_norm(x:Inputs # what the build may use
                 ):
-    "τ-normalised CE classifier, τ chosen on the validation split (and saved with the results)"
-    x.extra['tau'] = choose_tau(x.net('CE'), x.val, device=x.device)
+    "τ-normalised CE classifier, τ chosen on the validation split (1 without one), saved with the results"
+    x.extra['tau'] = 1. if x.val is None else choose_tau(x.net('CE'), x.val, device=x.device)
     return tau_norm(x.net('CE'), x.extra['tau'])
 
+def fit_la_posthoc(x:Inputs # what the build may use
+                  ):
+    "Post-hoc logit adjustment of the CE network, τ chosen on the validation split (1 without one), saved with the results"
+    x.extra['tau'] = 1. if x.val is None else choose_la_tau(x.net('CE'), x.val, x.counts, device=x.device)
+    return logit_adjusted(x.net('CE'), x.counts, x.extra['tau'])
+
+def fit_crt(x:Inputs # what the build may use
+           ):
+    "cRT through CE's frozen backbone with the training augmentation; best epoch on the validation split"
+    r = x.r
+    return crt(x.net('CE'), x.train, r.crt_epochs, r.seed, x.device, val=x.val, bs=r.bs, pad=r.pad, flip=r.flip, size=r.size,
+               progress=x.kw['progress'])
+
 def fit_cbd(x:Inputs, # what the build may use
-            k:int # number of teachers
+            k:int, # number of teachers
+            base_loss:str='ce' # CBD's classification term: 'ce', or a balanced loss such as 'balanced-softmax'
            ):
     "A CBD student distilled from the first `k` teachers"
-    return train_cbd(x.train, x.n_classes, x.teachers(k), x.r.alpha, x.r.beta, seed=x.r.seed, **x.kw)
+    return train_cbd(x.train, x.n_classes, x.teachers(k), x.r.alpha, x.r.beta, seed=x.r.seed, base_loss=base_loss, **x.kw)
+
 
 # %% ../nbs/07a_methods.ipynb #24e111d6
 def methods_table(rows:list[Method] # the rows, in run and report order
@@ -111,14 +127,22 @@ def methods_table(rows:list[Method] # the rows, in run and report order
 
 METHODS = methods_table([
     Method('CE', fit_ce, net='ce', about="Cross-entropy with instance sampling and a linear classifier: Decoupling's joint training (Kang et al. 2020)."),
-    Method('cRT', lambda x: crt(x.net('CE'), x.train, x.r.crt_epochs, x.r.seed, x.device), needs=('CE',), fields=('crt_epochs',), about="Classifier re-training: a new linear classifier trained class-balanced on CE's frozen features (Kang et al. 2020)."),
+    Method('cRT', fit_crt, needs=('CE', 'val'), fields=('crt_epochs',), about="Classifier re-training: a new linear classifier trained through CE's frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
+    Method('cRT-features', lambda x: crt_features(x.net('CE'), x.train, x.r.crt_epochs, x.r.seed, x.device), needs=('CE',), fields=('crt_epochs',), about="A fast cRT: the new classifier trained class-balanced on CE's features of the un-augmented images, computed once."),
     Method('LWS', lambda x: lws(x.net('CE'), x.train, x.r.lws_epochs, x.r.seed, x.device), needs=('CE',), fields=('lws_epochs',), about="Learnable weight scaling: per-class scales of CE's classifier trained class-balanced (Kang et al. 2020)."),
     Method('tau-norm', fit_tau_norm, needs=('CE', 'val'), about="τ-normalisation of CE's classifier weights, τ chosen on the validation split (Kang et al. 2020)."),
-    Method('NCM', lambda x: ncm(x.net('CE'), x.train, x.device), needs=('CE',), about="Nearest class mean by cosine similarity on CE's features (Kang et al. 2020)."),
+    Method('NCM', lambda x: ncm(x.net('CE'), x.train, x.device, val=x.val), needs=('CE', 'val'), about="Nearest class mean by cosine similarity on CE's features, its temperature calibrated on the validation split (Kang et al. 2020)."),
+    Method('LA-posthoc', fit_la_posthoc, needs=('CE', 'val'), about="Post-hoc logit adjustment of CE's logits by -τ log π, τ chosen on the validation split (Menon et al. 2021)."),
+    Method('LA-loss', lambda x: train_la_loss(x.train, x.n_classes, seed=x.r.seed, **x.kw), net='la-loss', about="Cross-entropy on logit-adjusted logits z + log π (τ = 1), instance sampling (Menon et al. 2021)."),
+    Method('BalSoftmax', lambda x: x.net('LA-loss'), needs=('LA-loss',), about="Balanced Softmax, CE(z + log n_c) (Ren et al. 2020): the same function as LA-loss, so it reuses LA-loss's network."),
+    Method('LDAM-DRW', lambda x: train_ldam_drw(x.train, x.n_classes, seed=x.r.seed, **x.kw), net='ldam-drw', about="Label-distribution-aware margins (s = 30, largest margin 0.5) with re-weighting from 80% of the epochs (Cao et al. 2019)."),
+    Method('BKD', lambda x: train_bkd(x.train, x.n_classes, x.net('CE'), seed=x.r.seed, **x.kw), net='bkd', needs=('CE',), about="Balanced knowledge distillation from the CE network: CE + T²·KL of the class-re-weighted teacher (T = 2; Zhang et al. 2021)."),
     Method('CB-scratch', lambda x: train_balanced(x.train, x.n_classes, seed=x.r.seed, **x.kw), net='cb', about="Class-balanced sampling from scratch with a cosine classifier, no distillation."),
     Method('teacher', lambda x: fit_teacher(x, 'teacher-vanilla-s1'), net='teacher-vanilla-s1', about="CBD's first stage-1 teacher: instance sampling, cosine classifier (Iscen et al. 2021)."),
     Method('CBD', lambda x: fit_cbd(x, 1), net='cbd', needs=('teachers',), fields=('alpha', 'beta'), about="Class-balanced distillation from the first teacher's features (Iscen et al. 2021)."),
     Method('CBD-ENS', lambda x: fit_cbd(x, x.r.teachers), net='cbd-ens', needs=('teachers',), fields=('alpha', 'beta', 'teachers'), applies=lambda r: r.teachers > 1, about="Class-balanced distillation from the ensemble of vanilla and colour-jittered teachers (Iscen et al. 2021)."),
+    Method('CBD-BS', lambda x: fit_cbd(x, 1, 'balanced-softmax'), net='cbd-bs', needs=('teachers',), fields=('alpha', 'beta'), about="Beyond the papers: CBD's distillation from the first teacher with Balanced Softmax in place of cross-entropy, instance sampling."),
+    Method('CBD-ENS-BS', lambda x: fit_cbd(x, x.r.teachers, 'balanced-softmax'), net='cbd-ens-bs', needs=('teachers',), fields=('alpha', 'beta', 'teachers'), applies=lambda r: r.teachers > 1, about="Beyond the papers: CBD-ENS with Balanced Softmax in place of cross-entropy, instance sampling."),
 ])
 TSNE_VIEW = {'teacher': 'teacher', 'CBD student': 'CBD'}   # the report's t-SNE view: label -> method
 

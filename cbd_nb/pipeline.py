@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 from .core import default_device, atomic_write, save_json, clean_tmp, FolderLock, UserError
-from .data import load_lt, holdout, class_counts, shot_groups, Tensors
+from .data import load_lt, class_counts, shot_groups, Tensors
 from .models import ARCHS
 from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device
 from .stages import image_transform, with_transform, evaluate
@@ -42,7 +42,7 @@ RECIPE_RULES = dict(   # field -> (check, valid range in words)
     lr=(lambda v: _fin(v) and v > 0, 'a finite number > 0'), wd=(lambda v: _fin(v) and v >= 0, 'a finite number >= 0'), pad=_int(0),
     flip=(lambda v: isinstance(v, bool), 'true or false'), teachers=_int(1), alpha=(lambda v: _fin(v) and 0 <= v <= 1, 'a number in [0, 1]'),
     beta=(lambda v: _fin(v) and v >= 0, 'a finite number >= 0'), crt_epochs=_int(1), lws_epochs=_int(1),
-    val_frac=(lambda v: _fin(v) and 0 < v < 1, 'a number in (0, 1)'), size=_int(1), seed=_int(0))
+    val_per_class=_int(1), size=_int(1), seed=_int(0))
 
 @dataclass(frozen=True)
 class Recipe:
@@ -64,7 +64,7 @@ class Recipe:
     beta:float=100. # CBD's distillation scale
     crt_epochs:int=10 # cRT classifier epochs
     lws_epochs:int=5 # LWS epochs
-    val_frac:float=0.1 # share of each class held out to choose τ
+    val_per_class:int=20 # validation images per class, drawn from training images outside the long-tailed subset
     size:int=224 # image side (image-list datasets only)
     seed:int=0 # fixes data subset, initialisation and sampling
     def __post_init__(self):
@@ -78,6 +78,8 @@ RECIPES = {r.name: r for r in [
     Recipe('cifar10-lt', 'cifar10', imb_factor=100, arch='resnet32', epochs=200),
     Recipe('cifar100-lt', 'cifar100', imb_factor=100, arch='resnet32', epochs=200),
     Recipe('imagenet-lt', 'imagenet-lt', arch='resnet50', epochs=90, wd=5e-4, crt_epochs=10, lws_epochs=5),
+    Recipe('inat18-lt', 'inat18', arch='resnet50', epochs=200, wd=2e-4, crt_epochs=30, lws_epochs=5),
+    Recipe('places-lt', 'places-lt', arch='resnet50', epochs=30, wd=5e-4, crt_epochs=10, lws_epochs=5),
 ]}
 
 def get_recipe(name:str, # a key of `RECIPES`
@@ -106,9 +108,9 @@ class Run:
         self.methods = [m for m in select_methods(methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0     # only rank 0 writes under torchrun
         if self.main: check_writable(self.out); self.lock = FolderLock(self.out).acquire()
-        d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed)
-        if not isinstance(d.train, Tensors):   # image lists: features and test images get the evaluation transform
-            d.train, d.test = (with_transform(o, image_transform(False, size=r.size)) for o in (d.train, d.test))
+        d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed, val_per_class=r.val_per_class)
+        if not isinstance(d.train, Tensors):   # image lists: features, validation and test images get the evaluation transform
+            d.train, d.val, d.test = (o and with_transform(o, image_transform(False, size=r.size)) for o in (d.train, d.val, d.test))
         self.data, (self.train, self.val) = d, self.split_val(d)
         self.counts, self.n_classes = class_counts(self.train.labels, len(d.classes)), len(d.classes)
         self.data_sum = data_checksum(self.train, self.val)
@@ -135,7 +137,8 @@ def data_checksum(*splits # `Tensors` or `ImageList`s
     "A short SHA-256 of the images and labels of `splits`"
     h = hashlib.sha256()
     for s in splits:
-        if isinstance(s, Tensors): h.update(s.x.contiguous().numpy().tobytes()); h.update(s.y.numpy().tobytes())
+        if s is None: h.update(b'none')
+        elif isinstance(s, Tensors): h.update(s.x.contiguous().numpy().tobytes()); h.update(s.y.numpy().tobytes())
         else: h.update(repr([(str(p), l) for p, l in s.items]).encode())
     return h.hexdigest()[:16]
 
@@ -158,9 +161,8 @@ from fastcore.basics import patch
 @patch
 def split_val(self:Run, d # the `LTData` loaded by `load_lt`
              )->tuple:
-    "(train, val): the one place the validation split is chosen"
-    kept, held = holdout(d.train.labels, self.r.val_frac, self.r.seed)
-    return d.train.subset(kept), d.train.subset(held)
+    "(train, val): the one place the validation split is chosen: `load_lt`'s, drawn outside the long-tailed subset (None for iNaturalist)"
+    return d.train, d.val
 
 @patch
 def note(self:Run, msg:str # what the user should know
