@@ -93,8 +93,9 @@ def fit_tau_norm(x:Inputs # what the build may use
 def fit_la_posthoc(x:Inputs # what the build may use
                   ):
     "Post-hoc logit adjustment of the CE network, τ chosen on the validation split (1 without one), saved with the results"
-    x.extra['tau'] = 1. if x.val is None else choose_la_tau(x.net('CE'), x.val, x.counts, device=x.device)
-    return logit_adjusted(x.net('CE'), x.counts, x.extra['tau'])
+    counts = x.counts.clamp(min=1)   # a class without training images gets the prior of one image, not log 0
+    x.extra['tau'] = 1. if x.val is None else choose_la_tau(x.net('CE'), x.val, counts, device=x.device)
+    return logit_adjusted(x.net('CE'), counts, x.extra['tau'])
 
 def fit_crt(x:Inputs # what the build may use
            ):

@@ -70,11 +70,17 @@ def test_corrupt_checkpoint(tmp_path):
     r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')
     assert r.returncode != 0 and 'not a valid checkpoint' in r.stderr and 'ce.pt' in r.stderr
 
-def test_image_list_recipe_end_to_end(tmp_path):
-    "The imagenet-lt path (lazily loaded images, DataLoader, torchvision transforms) on a tiny fake tree"
+@pytest.mark.parametrize('recipe,data', [('imagenet-lt', 'imagenet-lt'), ('inat18-lt', 'inat18'), ('places-lt', 'places-lt')])
+def test_image_list_recipe_end_to_end(tmp_path, recipe, data):
+    "Each image-list recipe (lazily loaded images, DataLoader, torchvision transforms, official val list or none) on a tiny fake tree"
     from cbd_nb.test_utils import fake_image_list
-    fake_image_list(tmp_path/'data', 'imagenet-lt', counts=[12, 6, 3], n_test=4, size=20)
-    r = get_recipe('imagenet-lt', arch='resnet8', size=16, epochs=1, teachers=2, bs=8)
-    res = Run(r, tmp_path/'out', root=tmp_path/'data', progress=False).all()
-    assert {'CE', 'cRT', 'CBD', 'CBD-ENS'} <= set(res['methods']) and res['counts'][:3] == [11, 5, 2]   # 10% held out for τ
-    assert (tmp_path/'out'/'report.html').exists() and (tmp_path/'out'/'checkpoints'/'cbd-ens.pt').exists()
+    from cbd_nb.methods import select_methods
+    methods = 'cRT,LWS,tau-norm,NCM,LA-posthoc,CB-scratch,CBD,CBD-ENS'   # the trained-with-a-prior methods need every class present
+    fake_image_list(tmp_path/'data', data, counts=[12, 6, 3], n_test=4, size=20)
+    r = get_recipe(recipe, arch='resnet8', size=16, epochs=1, teachers=2, bs=8)
+    res = Run(r, tmp_path/'out', root=tmp_path/'data', progress=False, methods=methods).all()
+    assert set(res['methods']) == {m.name for m in select_methods(methods) if m.applies is None or m.applies(r)}
+    assert res['counts'][:4] == [12, 6, 3, 0]                   # the whole training list is trained on
+    assert (res['methods']['tau-norm']['tau'] == 1.) == (data == 'inat18')   # no val split: the authors' default τ
+    assert (res['methods']['NCM']['ece'] is None) == (data == 'inat18')     # no val split: NCM is not calibrated
+    assert (tmp_path/'out'/'report.html').exists() and (tmp_path/'out'/'checkpoints'/'cbd.pt').exists()
