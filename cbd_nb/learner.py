@@ -10,7 +10,7 @@ __all__ = ['EVENTS', 'COMPILE_DEFAULT', 'to_float', 'random_crop', 'random_flip'
            'color_jitter', 'simclr_distort', 'Augment', 'CancelBatchException', 'CancelEpochException',
            'CancelFitException', 'Callback', 'ce_loss', 'cosine_lr', 'dist_info', 'init_distributed', 'rank_device',
            'rank_sampler', 'Learner', 'Recorder', 'ProgressCallback', 'NaNGuard', 'save_model', 'load_checkpoint',
-           'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds', 'CheckpointCallback']
+           'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds', 'CheckpointCallback', 'fuse_bn']
 
 # %% ../nbs/06_learner.ipynb #ecbaed69
 import copy, inspect, io, math, os, time, warnings
@@ -566,3 +566,15 @@ def restore(self:Learner, resume):
     load_weights(self.model, ck, path)
     self.opt.load_state_dict(ck['opt'])
     self.start_epoch = min(ck['epoch'], self.epochs)
+
+# %% ../nbs/06_learner.ipynb #c0a1d2f0
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+def fuse_bn(model:nn.Module # a trained network built from `conv_bn` blocks (Conv2d then BatchNorm2d in an nn.Sequential)
+           )->nn.Module:
+    "A frozen eval-mode copy of `model` with every BatchNorm folded into its convolution"
+    m = copy.deepcopy(model).eval().requires_grad_(False)
+    for s in m.modules():
+        if isinstance(s, nn.Sequential) and len(s) == 2 and isinstance(s[0], nn.Conv2d) and isinstance(s[1], nn.BatchNorm2d):
+            s[0], s[1] = fuse_conv_bn_eval(s[0], s[1]), nn.Identity()
+    return m
