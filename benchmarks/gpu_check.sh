@@ -31,8 +31,10 @@ step() {   # step NAME SECONDS LOG CMD...: run CMD under a time limit, log it, r
 }
 
 say "gpu_check.sh started $(date -u +%FT%TZ) in $PWD"
-if [ -n "${WHEELS:-}" ]; then
-  step "install wheels" 60 "$OUT/env.txt" "$PY" -m pip install --no-index --find-links "$WHEELS" --no-deps "$WHEELS"/*.whl
+if [ -n "${WHEELS:-}" ]; then   # into a private folder: the system Python stays as it is
+  SITE=${SITE_DIR:-/tmp/cbd-site}
+  step "install wheels into $SITE" 60 "$OUT/env.txt" "$PY" -m pip install --no-index --no-deps --target "$SITE" "$WHEELS"/*.whl
+  export PYTHONPATH="$PYTHONPATH:$SITE"
 fi
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; "$PY" -c 'import torch, platform; print("python", platform.python_version(), "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name())'
   "$PY" -c 'from cbd_nb.data import fmnist_dir; print("fashion-mnist at", fmnist_dir())'; } >> "$OUT/env.txt" 2>&1
