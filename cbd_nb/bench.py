@@ -8,7 +8,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/bench.html.md"""
 __all__ = ['SHAPES', 'recipe_shape', 'fake_data', 'sync', 'seconds', 'interleaved', 'pure_steps', 'cbd_learner', 'variants',
            'rows', 'show', 'bench']
 
-# %% ../nbs/12_bench.ipynb #be184067
+# %% ../nbs/12_bench.ipynb #b102a0c5
 import statistics, time
 import torch, torch.nn.functional as F
 from fastcore.script import call_parse
@@ -18,7 +18,7 @@ from .models import create_model
 from .learner import Learner, Augment, to_float, get_preds, fuse_bn
 from .pipeline import get_recipe, versions
 
-# %% ../nbs/12_bench.ipynb #2e5b85d9
+# %% ../nbs/12_bench.ipynb #59467810
 SHAPES = {'digits': (1, 8, 10), 'fashion-mnist': (1, 28, 10), 'cifar10': (3, 32, 10), 'cifar100': (3, 32, 100), 'imagenet-lt': (3, None, 1000)}
 
 def recipe_shape(r # a `Recipe`
@@ -36,7 +36,7 @@ def fake_data(r, # a `Recipe`
     g = torch.Generator().manual_seed(seed)
     return Tensors(torch.randint(0, 256, (n, c, s, s), dtype=torch.uint8, generator=g), torch.arange(n) % k)
 
-# %% ../nbs/12_bench.ipynb #aeb8a6b1
+# %% ../nbs/12_bench.ipynb #2f00aabb
 def sync(device:torch.device # where the work runs
         ):
     "Wait until the device has finished its queued work (CUDA only; the CPU runs synchronously)"
@@ -60,7 +60,7 @@ def interleaved(fs:dict, # name -> function to time
         for k, f in fs.items(): ts[k].append(seconds(f, device))
     return {k: statistics.median(v) for k, v in ts.items()}
 
-# %% ../nbs/12_bench.ipynb #69e3664e
+# %% ../nbs/12_bench.ipynb #e6407e9b
 def pure_steps(model:torch.nn.Module, # a `Net`, already on the device (in the layout to time)
                x:torch.Tensor, # one batch of float images on the device
                y:torch.Tensor, # its labels
@@ -80,7 +80,7 @@ def pure_steps(model:torch.nn.Module, # a `Net`, already on the device (in the l
             loss.backward(); opt.step()
     return run
 
-# %% ../nbs/12_bench.ipynb #e3194e75
+# %% ../nbs/12_bench.ipynb #e8df9a21
 def cbd_learner(student:torch.nn.Module, # a `Net` with a projection head of the teachers' total feature size
                 teachers:list, # K stage-1 `Net`s, frozen
                 train, # training set
@@ -94,7 +94,7 @@ def cbd_learner(student:torch.nn.Module, # a `Net` with a projection head of the
     if kwargs.get('channels_last', True): teachers = [t.to(memory_format=torch.channels_last) for t in teachers]
     return Learner(student, train, cbs=[DistillCallback(teachers, alpha, beta)], **kwargs)
 
-# %% ../nbs/12_bench.ipynb #fdb411c9
+# %% ../nbs/12_bench.ipynb #cce2d820
 def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
              device:torch.device, # where to run
              steps:int=20, # training steps per timed call
@@ -118,7 +118,7 @@ def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
     m = mk().to(device, memory_format=cl)
     return {**{k: (f, n) for k, f in fs.items()}, 'eval': (lambda: get_preds(m, test), len(test))}
 
-# %% ../nbs/12_bench.ipynb #9434a2bd
+# %% ../nbs/12_bench.ipynb #80e36534
 def rows(secs:dict, # name -> median seconds per call, from `interleaved`
          images:dict, # name -> images per call
          bs:int # training batch size
@@ -142,11 +142,11 @@ def show(rows:list[dict] # from `rows`
                      + (f"   {r['vs_stage1']:5.2f} (target <= {r['target']:.2f})" if 'vs_stage1' in r else ''))
     return '\n'.join([f"{'variant':18s} {'ms/batch':>9s} {'images/s':>10s} {'x pure':>8s}   x stage-1"] + [fmt(r) for r in rows])
 
-# %% ../nbs/12_bench.ipynb #00fee5db
+# %% ../nbs/12_bench.ipynb #341b10ab
 @call_parse
 def bench(recipe:str='fmnist-lt-small', # recipe whose network, batch size and augmentation are timed
           device:str='cpu', # cpu, cuda or cuda:N
-          steps:int=20, # training steps per timed call (one fmnist-lt-small epoch has 20)
+          steps:int=17, # training steps per timed call (an fmnist-lt-small epoch has 17)
           rounds:int=3, # timed calls of each variant, taking turns; each figure is the median
           threads:int=None, # CPU threads (default: PyTorch's choice); issue 10's CPU targets are for 2
           compiled:str='auto', # also time torch.compile'd steps: auto (CUDA only), yes or no
