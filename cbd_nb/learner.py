@@ -412,7 +412,7 @@ class ProgressCallback(Callback):
 # %% ../nbs/06_learner.ipynb #500f3797
 class NaNGuard(Callback):
     "Raise FloatingPointError, naming epoch, first bad step and checked window, when a loss is NaN or infinite; reads the device every `sync_every` steps"
-    order = 90
+    order = 70   # after the callbacks that change the loss, before CheckpointCallback (80) saves an epoch
     def before_fit(self): self.learn.window_loss = None
     def before_epoch(self): self.new_window(0)
     def new_window(self, i:int # first step (in the epoch) of the window

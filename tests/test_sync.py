@@ -96,3 +96,10 @@ def test_ddp_ranks_stop_together(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'rank 0 stopped at step 5: The loss is not finite on another rank at epoch 0, step 5' in r.stdout, r.stdout
     assert 'rank 1 stopped at step 5: The loss is nan at epoch 0, step 5' in r.stdout, r.stdout
+
+def test_diverged_epoch_is_not_checkpointed(digits, tmp_path):
+    from cbd_nb.learner import CheckpointCallback, load_checkpoint
+    ck = tmp_path/'ck.pt'
+    learn = learner(digits, bs=64, epochs=3, sync_every=50, progress=False, cbs=[NaNAt(12), CheckpointCallback(ck)])
+    with pytest.raises(FloatingPointError, match='at epoch 1, step 3'): learn.fit()
+    assert load_checkpoint(ck)['epoch'] == 1            # epoch 0 was saved, the diverged epoch 1 was not
