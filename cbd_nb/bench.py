@@ -14,7 +14,8 @@ import torch, torch.nn.functional as F
 from fastcore.script import call_parse
 from .core import save_json
 from .data import Tensors
-from .models import create_model
+from .models import create_model, Distiller
+from .losses import CBDLoss
 from .learner import Learner, Augment, to_float, get_preds, fuse_bn
 from .pipeline import get_recipe, versions
 
@@ -88,11 +89,8 @@ def cbd_learner(student:torch.nn.Module, # a `Net` with a projection head of the
                 beta:float=100., # CBD's distillation scale
                 **kwargs # passed to `Learner`
                )->Learner:
-    "The kit's CBD stage-2 learner: `student` distilled from the frozen `teachers` (BatchNorm folded, no gradients)"
-    from cbd_nb.stages import DistillCallback
-    teachers = [fuse_bn(t) for t in teachers]
-    if kwargs.get('channels_last', True): teachers = [t.to(memory_format=torch.channels_last) for t in teachers]
-    return Learner(student, train, cbs=[DistillCallback(teachers, alpha, beta)], **kwargs)
+    "The kit's CBD stage-2 learner, as `train_cbd` builds it: `student` and its frozen teachers (BatchNorm folded) in a `Distiller`, with `CBDLoss`"
+    return Learner(Distiller(student, [fuse_bn(t) for t in teachers]), train, loss_func=CBDLoss(alpha, beta), **kwargs)
 
 # %% ../nbs/12_bench.ipynb #cce2d820
 def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation

@@ -16,6 +16,7 @@ from .core import UserError
 from .data import load_lt, summary, fmnist_dir
 from .models import ARCHS
 from .methods import METHODS
+from .bench import bench
 from .pipeline import RECIPES, RECIPE_RULES, Recipe, RecipeError, get_recipe, Run, results_table
 from .learner import init_distributed
 import torch.distributed as dist
@@ -104,7 +105,8 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)}"]='digits-lt'
         device:str=None, # cpu, cuda, cuda:1 (default: CUDA if available)
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
         resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
-        quiet:store_true=False # no progress bars
+        quiet:store_true=False, # no progress bars
+        compile:bool_arg=None # torch.compile the training steps: true or false (default: where `cbd-nb bench` measured it faster)
        ):
     "Train and compare the methods of `cbd_nb.methods.METHODS` on a named recipe"
     opts = dict(locals())
@@ -113,7 +115,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)}"]='digits-lt'
     again = resume_command({**opts, 'out': out})
     rank, world = init_distributed()       # under torchrun: one process per device, rank 0 writes
     job = None
-    try: res = (job := Run(r, out, resume, device, root, progress=not quiet, methods=methods)).all()
+    try: res = (job := Run(r, out, resume, device, root, progress=not quiet, methods=methods, compile=compile)).all()
     except KeyboardInterrupt:
         where = f"in {job.doing}" if job else "before training started"
         raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with: {again}") from None
@@ -126,7 +128,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)}"]='digits-lt'
     print(f"\naccuracy in %, class-averaged over the balanced test set; results in {out}/results.json, report in {out}/report.html")
 
 # %% ../nbs/10_cli.ipynb #dc2c7cef
-COMMANDS = {'run': run, 'data': data}
+COMMANDS = {'run': run, 'data': data, 'bench': bench}
 USER_ERRORS = (UserError, ValueError, FloatingPointError, OSError, KeyboardInterrupt)   # shown as one line; anything else is a bug
 
 def cli_message(e:BaseException # a user's or the environment's error

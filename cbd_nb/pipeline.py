@@ -102,9 +102,10 @@ class Run:
                  root=None, # data folder
                  progress:bool=True, # show progress bars
                  methods:str|list|None=None, # names of the methods to run (plus what they need); None: all
-                 table:dict|None=None # name -> `Method`; None: `METHODS`
+                 table:dict|None=None, # name -> `Method`; None: `METHODS`
+                 compile:bool|None=None # `torch.compile` each training step's model; None: where `cbd-nb bench` measured it faster
                 ):
-        self.r, self.out, self.resume, self.progress, self.table = r, Path(out), resume, progress, METHODS if table is None else table
+        self.r, self.out, self.resume, self.progress, self.compile, self.table = r, Path(out), resume, progress, compile, METHODS if table is None else table
         self.methods = [m for m in select_methods(methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0     # only rank 0 writes under torchrun
         if self.main: check_writable(self.out); self.lock = FolderLock(self.out).acquire()
@@ -308,7 +309,7 @@ def kw(self:Run)->dict:
     "Training settings shared by every network"
     r = self.r
     return dict(arch=r.arch, width=r.width, epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd, pad=r.pad, flip=r.flip, size=r.size,
-                device=self.device, progress=self.progress and self.main)
+                device=self.device, progress=self.progress and self.main, compile=self.compile)
 
 @patch
 def method(self:Run, m:Method|str # a row of the table, or its name

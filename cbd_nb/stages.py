@@ -21,7 +21,7 @@ from .samplers import ClassPowerSampler, ClassAwareSampler
 from .models import create_model, Net, Out, CosineClassifier, Distiller
 from .losses import CELoss, KDLoss, BalancedKDLoss, LDAMLoss, LogitAdjustedLoss, BalancedSoftmaxLoss, logit_adjust, create_loss
 from .metrics import shot_accuracy, per_class_accuracy, ece
-from .learner import Learner, Callback, Augment, get_preds
+from .learner import Learner, Callback, Augment, get_preds, fuse_bn
 
 # %% ../nbs/07_stages.ipynb #4e19324f
 def _augment(train, pad, flip, jitter, size):
@@ -51,15 +51,16 @@ def train_net(train:Tensors, # training examples
               num_workers:int=4, # DataLoader workers for image-list datasets
               loss_func=None, # a `cbd_nb.losses` loss, called as loss_func(out, y); None: cross-entropy
               teachers:list=(), # frozen teachers: train inside a `Distiller` (distillation losses)
-              scale:float=20. # the cosine classifier's scale (LDAM: 30)
+              scale:float=20., # the cosine classifier's scale (LDAM: 30)
+              compile:bool|None=None # `torch.compile` the step's model; None: where `cbd-nb bench` measured it faster
              )->Net:
     "Build a fresh `Net` and train it with class-power sampling `q` and `loss_func`"
     torch.manual_seed(seed)
     in_chans, aug, train = _augment(train, pad, flip, jitter, size)
     model = create_model(arch, n_classes, in_chans, classifier, proj_dim, width, scale)
-    net = Distiller(model, list(teachers)) if len(teachers) else model
+    net = Distiller(model, [fuse_bn(t) for t in teachers]) if len(teachers) else model   # teachers: BatchNorm folded, frozen
     learn = Learner(net, train, loss_func=loss_func, sampler=ClassPowerSampler(train.labels, q, seed=seed), bs=bs, epochs=epochs, lr=lr, wd=wd,
-                    augment=aug, device=device, cbs=list(cbs), seed=seed, progress=progress, num_workers=num_workers)
+                    augment=aug, device=device, cbs=list(cbs), seed=seed, progress=progress, num_workers=num_workers, compile=compile)
     if isinstance(loss_func, nn.Module): loss_func.to(learn.device)
     learn.fit()
     return model
