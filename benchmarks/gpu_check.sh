@@ -20,7 +20,7 @@ RUN=${RUN_DIR:-/tmp/cbd-gpu-run}
 mkdir -p "$OUT"
 S="$OUT/summary.txt"; : > "$S"
 say() { echo "$*" | tee -a "$S"; }
-cbd() { "$PY" -c 'import sys; from cbd_nb.cli import main; sys.argv[0] = "cbd-nb"; main()' "$@"; }
+CBD=("$PY" -c 'import sys; from cbd_nb.cli import main; sys.argv[0] = "cbd-nb"; main()')   # `cbd-nb`, runnable under timeout
 step() {   # step NAME SECONDS LOG CMD...: run CMD under a time limit, log it, record status and wall time
   local name=$1 limit=$2 log=$3; shift 3
   local t0=$SECONDS
@@ -52,6 +52,6 @@ step "bench fmnist-lt (resnet20)" 100 "$OUT/bench.log" "$PY" -m cbd_nb.bench --r
 rm -rf "$RUN"
 M=${METHODS:-CE,cRT,LWS,tau-norm,NCM,CB-scratch,teacher,CBD,CBD-ENS}
 step "cbd-nb run --recipe fmnist-lt --device cuda --compile true --methods $M" 240 "$OUT/run.log" \
-  cbd run --recipe fmnist-lt --device cuda --out "$RUN" --quiet --compile true $([ "$M" = all ] || echo --methods "$M")
+  "${CBD[@]}" run --recipe fmnist-lt --device cuda --out "$RUN" --quiet --compile true $([ "$M" = all ] || echo --methods "$M")
 cp "$RUN/results.json" "$OUT/results.json" 2>/dev/null || say "no results.json (see run.log)"
 say "gpu_check.sh finished $(date -u +%FT%TZ), $SECONDS s in all"

@@ -216,7 +216,8 @@ class Distiller(nn.Module):
     def forward(self, x)->Out:
         with torch.no_grad(): outs = [t(x) for t in self.teachers]
         tf = torch.cat([F.normalize(o.feat.float(), dim=-1) for o in outs], -1)
-        return self.student(x)._replace(teacher_feat=tf, teacher_logits=torch.stack([o.logits.float() for o in outs]).mean(0))
+        s = self.student(x)   # a new Out rather than `_replace`, which torch.compile (2.11) fails to trace
+        return Out(s.logits, s.feat, tf, torch.stack([o.logits.float() for o in outs]).mean(0))
     def state_dict(self, *args, **kwargs): return self.student.state_dict(*args, **kwargs)
     def load_state_dict(self, *args, **kwargs): return self.student.load_state_dict(*args, **kwargs)
 
