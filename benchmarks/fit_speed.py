@@ -40,10 +40,10 @@ if __name__ == '__main__':
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     from cbd_nb.pipeline import get_recipe
-    from cbd_nb.data import load_lt, holdout
+    from cbd_nb.data import load_lt
     r = get_recipe('fmnist-lt-small')
     d = load_lt(r.dataset, None, r.imb_factor, r.n_max, r.seed)
-    train = d.train.subset(holdout(d.train.labels, r.val_frac, r.seed)[0])
+    train = d.train
     fs = fits(r, train, a.epochs, before_package(a.before))
     ts = {k: [] for k in fs}
     for _ in range(a.rounds):
