@@ -33,6 +33,7 @@ class CELoss(nn.Module):
     def forward(self, out, # the network's `Out` (or logits)
                 y:torch.Tensor # class ids (B,)
                )->torch.Tensor:
+        "Mean cross-entropy of the logits in `out`, each example weighted by its class's `weight` when there is one"
         return F.cross_entropy(logits_of(out), y, weight=self.weight)
 
 # %% ../nbs/05_losses.ipynb #8e800284
@@ -74,6 +75,7 @@ class CBDLoss(nn.Module):
     def forward(self, out:Out, # the student's output, with `teacher_feat` (from a `Distiller`)
                 y:torch.Tensor # class ids (B,)
                )->torch.Tensor:
+        "The loss to back-propagate; its two terms, detached, go to `.last`. Refused without `out.teacher_feat`"
         ce, dist = self.base(out, y), feature_distill_loss(out.feat.float(), _need(out, 'teacher_feat'))
         loss = (1 - self.alpha) * ce + self.alpha * self.beta * dist
         self.last = CBDOut(loss.detach(), ce.detach(), dist.detach())
@@ -112,6 +114,7 @@ class KDLoss(nn.Module):
     def forward(self, out:Out, # the student's output, with `teacher_logits` (from a `Distiller`)
                 y:torch.Tensor # class ids (B,)
                )->torch.Tensor:
+        "CE + alpha * KD of the student's logits against `out.teacher_logits`; the two terms, detached, go to `.last`"
         t = _need(out, 'teacher_logits')
         if self.weight is not None: _check_classes(out.logits, self.weight)
         ce, kd = F.cross_entropy(out.logits, y), kd_div(out.logits, t, self.T, self.weight)
@@ -208,6 +211,7 @@ class LDAMLoss(nn.Module):
     def forward(self, out, # the network's `Out` (or logits (B, C)), logits = s * cosine
                 y:torch.Tensor # class ids (B,)
                )->torch.Tensor:
+        "Cross-entropy of the logits with `s` times the margin of each example's class taken off its true-class logit"
         logits = logits_of(out)
         _check_classes(logits, self.margins)
         return F.cross_entropy(logits - self.s * self.margins[y, None] * F.one_hot(y, logits.shape[-1]), y, weight=self.weight)

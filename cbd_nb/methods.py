@@ -33,7 +33,7 @@ NET_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs',
 class Inputs:
     "What a method's `build` may use: recipe, training split, declared networks, teachers and validation split, never the test split"
     def __init__(self, run, # the `Run` that builds the method
-                 method:Method # the method being built
+                 method:'Method' # the method being built
                 ):
         self._run, self.method, self.extra = run, method, {}   # extra: settings the build chose, saved with its results
         self.r, self.train, self.counts, self.n_classes, self.device = run.r, run.train, run.counts, run.n_classes, run.device
@@ -71,7 +71,7 @@ def teacher_specs(r # the recipe
     return [(f'teacher-vanilla-s{i+1}', False, r.seed + i + 1) for i in range(nv)] + \
            [(f'teacher-aug-s{i+1}', True, r.seed + i + 1) for i in range(r.teachers // 2)]
 
-def fit_teacher(x:Inputs, # what the build may use
+def fit_teacher(x:'Inputs', # what the build may use
                 name:str # a name from `teacher_specs`
                ):
     "Train the teacher `name`"
@@ -79,32 +79,32 @@ def fit_teacher(x:Inputs, # what the build may use
     return train_teacher(x.train, x.n_classes, jitter=jitter, seed=seed, **x.kw)
 
 # %% ../nbs/07a_methods.ipynb #59ef9895
-def fit_ce(x:Inputs # what the build may use
+def fit_ce(x:'Inputs' # what the build may use
           ):
     "Decoupling's joint training: instance sampling, linear classifier"
     return train_net(x.train, x.n_classes, q=1., classifier='linear', seed=x.r.seed, **x.kw)
 
-def fit_tau_norm(x:Inputs # what the build may use
+def fit_tau_norm(x:'Inputs' # what the build may use
                 ):
     "τ-normalised CE classifier, τ chosen on the validation split (1 without one), saved with the results"
     x.extra['tau'] = 1. if x.val is None else choose_tau(x.net('CE'), x.val, device=x.device)
     return tau_norm(x.net('CE'), x.extra['tau'])
 
-def fit_la_posthoc(x:Inputs # what the build may use
+def fit_la_posthoc(x:'Inputs' # what the build may use
                   ):
     "Post-hoc logit adjustment of the CE network, τ chosen on the validation split (1 without one), saved with the results"
     counts = x.counts.clamp(min=1)   # a class without training images gets the prior of one image, not log 0
     x.extra['tau'] = 1. if x.val is None else choose_la_tau(x.net('CE'), x.val, counts, device=x.device)
     return logit_adjusted(x.net('CE'), counts, x.extra['tau'])
 
-def fit_crt(x:Inputs # what the build may use
+def fit_crt(x:'Inputs' # what the build may use
            ):
     "cRT through CE's frozen backbone with the training augmentation; best epoch on the validation split"
     r = x.r
     return crt(x.net('CE'), x.train, r.crt_epochs, r.seed, x.device, val=x.val, bs=r.bs, pad=r.pad, flip=r.flip, size=r.size,
                progress=x.kw['progress'])
 
-def fit_cbd(x:Inputs, # what the build may use
+def fit_cbd(x:'Inputs', # what the build may use
             k:int, # number of teachers
             base_loss:str='ce' # CBD's classification term: 'ce', or a balanced loss such as 'balanced-softmax'
            ):
@@ -113,7 +113,7 @@ def fit_cbd(x:Inputs, # what the build may use
 
 
 # %% ../nbs/07a_methods.ipynb #24e111d6
-def methods_table(rows:list[Method] # the rows, in run and report order
+def methods_table(rows:'list[Method]' # the rows, in run and report order
                  )->dict:
     "Name -> `Method`, after checking that names and networks are unique and every need exists"
     names, nets = [m.name for m in rows], [m.net for m in rows if m.net]
@@ -150,7 +150,7 @@ TSNE_VIEW = {'teacher': 'teacher', 'CBD student': 'CBD'}   # the report's t-SNE 
 # %% ../nbs/07a_methods.ipynb #1047d7bc
 def select_methods(names:str|list|None=None, # comma-separated or a list of method names; None: all
                    table:dict|None=None # name -> `Method`; None: `METHODS`
-                  )->list[Method]:
+                  )->'list[Method]':
     "The rows of `names` and of the methods they need, in table order"
     table = METHODS if table is None else table
     if names is None: return list(table.values())

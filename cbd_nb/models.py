@@ -138,8 +138,13 @@ class Net(nn.Module):
         self.proj = nn.Sequential(nn.Linear(feat_dim, proj_dim), nn.ReLU()) if proj_dim else nn.Identity()
         self.classifier = make_classifier(classifier, proj_dim or feat_dim, n_classes, scale)
         self.config = dict(config or {}, n_classes=n_classes, classifier=classifier, proj_dim=proj_dim, feat_dim=feat_dim, scale=scale)
-    def features(self, x): return self.proj(self.body(x))
-    def forward(self, x)->Out:
+    def features(self, x:torch.Tensor # images (N, in_chans, H, W)
+                )->torch.Tensor:
+        "The feature the classifier sees: the body's pooled feature, projected when there is a projection"
+        return self.proj(self.body(x))
+    def forward(self, x:torch.Tensor # images (N, in_chans, H, W)
+               )->'Out':
+        "`Out(logits, feat)`: the class scores and the feature they were computed from"
         f = self.features(x)
         return Out(self.classifier(f), f)
 
@@ -193,7 +198,7 @@ def create_model(arch:str='resnet32', # one of `ARCHS`: resnet8, resnet20, resne
                  proj_dim:int|None=None, # CBD student: K x teacher feature size; None for teachers and baselines
                  width:int=1, # channel multiplier of the CIFAR ResNets
                  scale:float=20. # the cosine classifier's scale (CBD 20; LDAM's normed classifier times s=30)
-                )->Net:
+                )->'Net':
     "Validate the arguments, then build a `Net` with the body `arch`"
     check_model_args(arch, n_classes, in_chans, classifier, proj_dim, width, scale)
     body = ARCHS[arch](in_chans, width)
@@ -213,7 +218,9 @@ class Distiller(nn.Module):
     def train(self, mode:bool=True):
         super().train(mode); self.teachers.eval()
         return self
-    def forward(self, x)->Out:
+    def forward(self, x:torch.Tensor # images (N, in_chans, H, W), the same augmented batch for student and teachers
+               )->'Out':
+        "The student's `Out` with `teacher_feat` (each teacher's feature L2-normalised, concatenated) and `teacher_logits` (their mean)"
         with torch.no_grad(): outs = [t(x) for t in self.teachers]
         tf = torch.cat([F.normalize(o.feat.float(), dim=-1) for o in outs], -1)
         s = self.student(x)   # a new Out rather than `_replace`, which torch.compile (2.11) fails to trace
