@@ -32,7 +32,7 @@ def test_exports_documented(mod):
 def _git(*args, cwd): return subprocess.run(['git', *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
 def test_docs_notebooks_process_and_leave_git_clean(tmp_path):
-    "`nbdev-proc-nbs`, the half of `nbdev-docs` that needs no Quarto, runs every notebook's docs cells in a copy of the working tree, which it leaves unchanged"
+    "`nbdev-proc-nbs`, the half of `nbdev-docs` that needs no Quarto, runs every notebook's docs cells in a copy of the working tree, which it leaves unchanged, and no signature names a class `__main__.X`"
     root = Path(__file__).parent.parent
     repo = tmp_path/'repo'
     for f in _git('ls-files', '-co', '--exclude-standard', '-z', cwd=root).split('\0'):
@@ -48,3 +48,5 @@ def test_docs_notebooks_process_and_leave_git_clean(tmp_path):
     assert _git('status', '--porcelain', cwd=repo) == '', "nbdev-proc-nbs rewrote committed files (nbs/nbdev.yml must be exactly what nbdev generates)"
     procd = {p.relative_to(repo/'_proc') for p in (repo/'_proc').rglob('*.ipynb')}
     assert procd == {p.relative_to(repo/'nbs') for p in (repo/'nbs').rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(repo/'nbs').parts)}
+    main = sorted(str(p.relative_to(repo/'_proc')) for p in (repo/'_proc').rglob('*.ipynb') if '__main__.' in p.read_text())
+    assert not main, f"`__main__.` in the rendered pages {main}: quote an annotation that names a class of the same notebook (->'Net')"
