@@ -233,7 +233,7 @@ BASE_LOSSES = ('ce', 'logit-adjusted', 'balanced-softmax')   # LDAM needs its ow
 def create_loss(name:str, # a key of `LOSSES`
                 counts:torch.Tensor, # training images per class
                 **settings # keyword settings of that loss, e.g. tau=1. or alpha=0.4, base='balanced-softmax'
-               )->nn.Module:
+               )->nn.Module: # the loss, called as `loss(out, y)`
     "The loss `name`, built from the training counts"
     if name not in LOSSES: raise ValueError(f"loss={name!r} is not known: use one of {tuple(LOSSES)}.")
     return LOSSES[name](counts, **settings)

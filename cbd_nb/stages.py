@@ -45,11 +45,11 @@ def train_net(train:Tensors, # training examples
               seed:int=0, # fixes initialisation, sampling and augmentation
               width:int=1, # channel multiplier of the CIFAR ResNets
               cbs:list=(), # extra callbacks
-              device=None, # None: CUDA if available
+              device:str|torch.device|None=None, # None: CUDA if available
               progress:bool=True, # show a progress bar
               size:int=224, # image side for image-list datasets
               num_workers:int=4, # DataLoader workers for image-list datasets
-              loss_func=None, # a `cbd_nb.losses` loss, called as loss_func(out, y); None: cross-entropy
+              loss_func:nn.Module|None=None, # a `cbd_nb.losses` loss, called as loss_func(out, y); None: cross-entropy
               teachers:list=(), # frozen teachers: train inside a `Distiller` (distillation losses)
               scale:float=20., # the cosine classifier's scale (LDAM: 30)
               compile:bool|None=None # `torch.compile` the step's model; None: where `cbd-nb bench` measured it faster
@@ -91,7 +91,7 @@ def train_teacher(train:Tensors, # training examples
                   jitter:bool=False, # an augmentation teacher (SimCLR colour jitter)
                   seed:int=1, # teacher seed (CBD uses 1 and 2)
                   **kwargs # passed to `train_net`
-                 )->Net:
+                 )->Net: # the trained teacher
     "A stage-1 CBD teacher: instance sampling, cosine classifier"
     return train_net(train, n_classes, q=1., classifier='cosine', jitter=jitter, seed=seed, **kwargs)
 
@@ -110,7 +110,7 @@ def train_cbd(train:Tensors, # training examples
               base_loss:str='ce', # the classification term: 'ce' (CBD), 'balanced-softmax' or 'logit-adjusted'
               q:float|None=None, # sampling exponent; None: 0 (class-balanced) with 'ce', 1 (instance) with a balanced loss
               **kwargs # passed to `train_net`
-             )->Net:
+             )->Net: # the trained student, without its teachers
     "A CBD student: fresh network, `CBDLoss` with feature distillation from `teachers` (frozen, in eval mode)"
     loss = create_loss('cbd', class_counts(train.labels, n_classes), alpha=alpha, beta=beta, base=base_loss)
     if q is None: q = 0. if base_loss == 'ce' else 1.
@@ -122,7 +122,7 @@ def train_balanced(train:Tensors, # training examples
                    n_classes:int, # number of classes
                    seed:int=0, # seed
                    **kwargs # passed to `train_net`
-                  )->Net:
+                  )->Net: # the trained network
     "Class-balanced sampling from scratch, cosine classifier, no distillation"
     return train_net(train, n_classes, q=0., classifier='cosine', seed=seed, **kwargs)
 
@@ -143,7 +143,7 @@ def with_classifier(model:Net, # a trained network
 
 def features(model:Net, # a trained network
              ds:Tensors, # images
-             device=None # None: CUDA if available
+             device:str|torch.device|None=None # None: CUDA if available
             )->Tensors:
     "The network's features of `ds` (eval mode, no augmentation) as a `Tensors` of floats"
     _, f, y = get_preds(model, ds, device=device)
@@ -156,7 +156,7 @@ def fit_head(head:nn.Module, # classifier to train on features
              wd:float=5e-4, # weight decay
              bs:int=128, # batch size
              seed:int=0, # seed
-             device=None # None: CUDA if available
+             device:str|torch.device|None=None # None: CUDA if available
             )->nn.Module:
     "Train `head` on features with class-balanced sampling"
     learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), bs=min(bs, len(feats)), epochs=epochs, lr=lr, wd=wd,
@@ -167,7 +167,7 @@ def fit_head(head:nn.Module, # classifier to train on features
 # %% ../nbs/07_stages.ipynb #9a3c45a3
 def val_accuracy(model:nn.Module, # any network returning `Out`
                  val:Tensors, # balanced validation images
-                 device=None # None: where the model is
+                 device:str|torch.device|None=None # None: where the model is
                 )->float:
     "Class-averaged accuracy of `model` on `val`"
     logits, _, y = get_preds(model, val, device=device)
@@ -190,7 +190,7 @@ def crt(model:Net, # instance-sampled network
         train:Tensors, # its training images
         epochs:int=10, # classifier epochs (Kang et al.: 10)
         seed:int=0, # seed
-        device=None, # None: CUDA if available
+        device:str|torch.device|None=None, # None: CUDA if available
         val:Tensors|None=None, # validation split: keep the best epoch; None: keep the last
         k:int=4, # images per class visit of the class-aware sampler
         lr:float=0.1, # learning rate per 256 images (Kang et al.: 0.2 at batch 512)
@@ -217,9 +217,9 @@ def crt_features(model:Net, # instance-sampled network
                  train:Tensors, # its training images
                  epochs:int=10, # classifier epochs
                  seed:int=0, # seed
-                 device=None, # None: CUDA if available
+                 device:str|torch.device|None=None, # None: CUDA if available
                  **kwargs # passed to `fit_head`
-                )->Net:
+                )->Net: # a copy of `model` with the new classifier
     "Fast cRT: a fresh linear classifier trained class-balanced on features of the un-augmented images, computed once"
     torch.manual_seed(seed)
     f = features(model, train, device)
@@ -240,9 +240,9 @@ def lws(model:Net, # instance-sampled network
         train:Tensors, # its training images
         epochs:int=5, # epochs
         seed:int=0, # seed
-        device=None, # None: CUDA if available
+        device:str|torch.device|None=None, # None: CUDA if available
         **kwargs # passed to `fit_head`
-       )->Net:
+       )->Net: # a copy of `model` with the scaled classifier
     "Learnable weight scaling: per-class logit scales trained class-balanced on frozen features"
     head = fit_head(LWSClassifier(model.classifier), features(model, train, device), epochs, wd=0., seed=seed, device=device, **kwargs)
     return with_classifier(model, head)
@@ -263,7 +263,7 @@ def choose_on_val(model:Net, # a trained network
                   val:Tensors, # balanced validation images (never the test set)
                   candidates:list, # settings to try
                   head, # candidate -> classifier on the network's features
-                  device=None # None: CUDA if available
+                  device:str|torch.device|None=None # None: CUDA if available
                  ):
     "The candidate whose classifier has the best class-averaged accuracy on `val` (the first, on ties)"
     f, n = features(model, val, device), model.config['n_classes']
@@ -273,7 +273,7 @@ def choose_on_val(model:Net, # a trained network
 def choose_tau(model:Net, # network with a linear classifier
                val:Tensors, # validation images (never the test set)
                taus:list|None=None, # candidates; default `TAUS`
-               device=None # None: CUDA if available
+               device:str|torch.device|None=None # None: CUDA if available
               )->float:
     "The τ of `tau_norm` with the best class-averaged accuracy on `val`"
     return choose_on_val(model, val, taus or TAUS, lambda t: tau_norm(model, t).classifier, device)
@@ -304,7 +304,7 @@ class NCMClassifier(nn.Module):
 
 def ncm(model:Net, # any trained network
         train:Tensors, # its training images
-        device=None, # None: CUDA if available
+        device:str|torch.device|None=None, # None: CUDA if available
         val:Tensors|None=None # validation split to fit the softmax scale on; None: uncalibrated (ECE not applicable)
        )->Net:
     "Nearest-class-mean classifier on the network's L2-normalised features"
@@ -322,7 +322,7 @@ def train_ce(train:Tensors, # training examples
              n_classes:int, # number of classes
              seed:int=0, # seed
              **kwargs # passed to `train_net`
-            )->Net:
+            )->Net: # the trained network
     "The CE baseline: instance sampling, linear classifier, cross-entropy"
     return train_net(train, n_classes, q=1., classifier='linear', seed=seed, **kwargs)
 
@@ -349,7 +349,7 @@ def choose_la_tau(model:Net, # a network trained with plain cross-entropy
                   val:Tensors, # balanced validation images (never the test set)
                   counts:torch.Tensor, # its training images per class
                   taus:list|None=None, # candidates; default `TAUS` (0, 0.1, ..., 2)
-                  device=None # None: CUDA if available
+                  device:str|torch.device|None=None # None: CUDA if available
                  )->float:
     "The τ of `logit_adjusted` with the best class-averaged accuracy on `val`"
     return choose_on_val(model, val, taus or TAUS, lambda t: LogitAdjustedClassifier(model.classifier, counts, t), device)
@@ -360,7 +360,7 @@ def train_la_loss(train:Tensors, # training examples
                   tau:float=1., # strength of the adjustment (the authors' default)
                   seed:int=0, # seed
                   **kwargs # passed to `train_net`
-                 )->Net:
+                 )->Net: # the trained network
     "Menon et al.'s logit-adjusted loss: instance sampling, linear classifier, CE(logits + tau log prior)"
     loss = LogitAdjustedLoss(class_counts(train.labels, n_classes), tau)
     return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, **kwargs)
@@ -370,7 +370,7 @@ def train_balanced_softmax(train:Tensors, # training examples
                            n_classes:int, # number of classes
                            seed:int=0, # seed
                            **kwargs # passed to `train_net`
-                          )->Net:
+                          )->Net: # the trained network
     "Ren et al.'s Balanced Softmax: instance sampling, linear classifier, CE(logits + log counts)"
     loss = BalancedSoftmaxLoss(class_counts(train.labels, n_classes))
     return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, **kwargs)
@@ -403,7 +403,7 @@ def train_ldam_drw(train:Tensors, # training examples
                    beta:float=0.9999, # effective-number beta of the late weights
                    seed:int=0, # seed
                    **kwargs # passed to `train_net`
-                  )->Net:
+                  )->Net: # the trained network
     "Cao et al.'s LDAM-DRW: instance sampling, normed-linear classifier scaled by s, LDAM margins, re-weighting from 80% of the epochs"
     counts = class_counts(train.labels, n_classes)
     drw = DRWCallback(drw_epoch(kwargs.get('epochs', _default('epochs')), drw_from), effective_num_weights(counts, beta))
@@ -421,7 +421,7 @@ def train_bkd(train:Tensors, # training examples
               drw_from:float=0.8, # share of the epochs before the weights apply, with `drw`
               seed:int=0, # student seed
               **kwargs # passed to `train_net`
-             )->Net:
+             )->Net: # the trained student, without its teacher
     "Zhang et al.'s Balanced KD: a fresh linear-classifier student, CE + alpha T^2 KL(class-re-weighted teacher || student)"
     counts, cbs = class_counts(train.labels, n_classes), list(kwargs.pop('cbs', ()))
     if drw is None: drw = n_classes <= 10
@@ -433,7 +433,7 @@ def train_bkd(train:Tensors, # training examples
 def evaluate(model:Net, # any trained network
              test:Tensors, # balanced test images
              counts:torch.Tensor, # training images per class
-             device=None # None: CUDA if available
+             device:str|torch.device|None=None # None: CUDA if available
             )->dict:
     "All / many / medium / few accuracy, ECE (None where not applicable) and per-class accuracy of `model` on `test`"
     logits, _, y = get_preds(model, test, device=device)
