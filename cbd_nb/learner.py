@@ -239,7 +239,7 @@ class Learner:
                  params=None, # parameters to train; None: all with requires_grad
                  amp:bool=True, # bf16 autocast (only on CUDA)
                  num_workers:int=0, # DataLoader workers (datasets other than `Tensors`)
-                 progress:bool=True, # show a progress bar (rank 0 only)
+                 progress:bool|str=True, # show a progress bar (rank 0 only); a string also names it, e.g. '3/8 teacher-aug-s1'
                  sync_every:int=50, # read the loss from the device (NaN check, progress bar) every this many steps and at epoch end
                  compile:bool|None=None, # `torch.compile` the model; None: only on device types where it measured faster (`COMPILE_DEFAULT`)
                  channels_last:bool=True # channels-last memory format for the model and the batches (faster convolutions)
@@ -278,7 +278,7 @@ def wrap(self:Learner, model:nn.Module)->nn.Module:
     return DDP(model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
 
 @patch
-def add_cb(self:Learner, cb:Callback)->Learner:
+def add_cb(self:Learner, cb:'Callback')->'Learner':
     "Add `cb`, keep the callbacks sorted by `order`, and make it available as `learn.<cb.name>`"
     cb.learn = self
     self.cbs = sorted(self.cbs + [cb], key=attrgetter('order'))
@@ -400,9 +400,10 @@ class Recorder(Callback):
 
 # %% ../nbs/06_learner.ipynb #231c7934
 class ProgressCallback(Callback):
-    "A tqdm.auto bar over the steps of a fit, showing the mean loss of the last checked window (rank 0, unless progress=False)"
+    "A tqdm.auto bar over the steps of a fit, named by a string `progress` (else 'fit'), showing the mean loss of the last checked window (rank 0, unless progress=False)"
     order = 60
-    def before_fit(self): self.bar = tqdm(total=self.n_steps, initial=self.step, disable=not self.progress or self.rank != 0, desc='fit')
+    def before_fit(self): self.bar = tqdm(total=self.n_steps, initial=self.step, disable=not self.progress or self.rank != 0,
+                                    desc=self.progress if isinstance(self.progress, str) else 'fit')
     def after_batch(self):
         self.bar.update()
         loss = getattr(self.learn, 'window_loss', None)
