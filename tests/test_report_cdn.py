@@ -12,3 +12,10 @@ def test_nbconvert_html_embeds_plotly(tmp_path):
     assert not re.search(r'''<script[^>]+src=["']https?://cdn\.plot\.ly''', page)     # no plotly.js from the CDN
     assert not re.search(r'''['"]https?://cdn\.plot\.ly/plotly[^'"]*['"]''', page)    # nor a require.js path to it
     assert 'plotly-graph-div' in page and re.search(r'plotly\.js v\d', page)           # the figure, and plotly.js itself
+
+def test_committed_api_notebooks_load_no_plotly_from_cdn():
+    "The stored outputs the docs are built from (API notebooks) carry no script or require.js path to the plotly CDN"
+    from pathlib import Path
+    nbs = sorted((Path(__file__).parents[1]/'nbs').glob('*.ipynb'))
+    bad = [p.name for p in nbs if re.search(r'''(src=\\?["']|['"])https?://cdn\.plot\.ly/plotly''', p.read_text())]
+    assert nbs and not bad, bad
