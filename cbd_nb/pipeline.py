@@ -428,10 +428,11 @@ def plan_line(self:Run)->str:
     files = [self.out/'results.json', *sorted(BENCH_RESULTS.glob('*.json'))]
     secs = earlier_seconds(self.results, [f for f in files if f.exists()])
     known = [n for n in self.todo if n in secs]
+    total = sum(statistics.median(secs[n]) for n in known)
     dev, cpu, cpus, gpu = machine_class(self.results)
     cls = ', '.join(o for o in (dev, cpu, cpus and f'{cpus} CPUs', gpu) if o)
     when = ("nothing to train" if not self.todo else f"no earlier timing of this recipe on this machine class ({cls})" if not known else
-            f"on this machine class ({cls}) {len(known)} of them took {sum(statistics.median(secs[n]) for n in known) / 60:.1f} min before "
+            f"on this machine class ({cls}) {len(known)} of them took {f'{total:.0f} s' if total < 90 else f'{total / 60:.1f} min'} before "
             f"(median over {max(len(secs[n]) for n in known)} earlier run(s))")
     return (f"plan: {len(self.todo)} network(s) to train ({', '.join(self.todo) or 'none'}) for {len(ms)} method(s) "
             f"({', '.join(ms) or 'none'}); {when}")
@@ -520,7 +521,8 @@ def report_figures(results:dict # what `Run.all` returns
             ("Test accuracy of every class against its number of training images, one colour per method: a method that lifts the tail raises the points on the left.",
              accuracy_vs_frequency(results))]
     if 'tsne' in results:
-        figs.append((f"t-SNE maps of the features of {' and of the '.join(results['tsne']['embeds'])} on the same {len(results['tsne']['labels'])} test images, "
+        whose = ' and the '.join(k + "'s" for k in results['tsne']['embeds'])
+        figs.append((f"t-SNE maps of the {whose} features on the same {len(results['tsne']['labels'])} test images, "
                      "coloured by class, with few-shot classes as outlined diamonds.",
                      tsne_plot(results['tsne']['embeds'], results['tsne']['labels'], results['counts'], results['classes'])))
     return figs
