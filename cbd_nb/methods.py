@@ -11,7 +11,7 @@ __all__ = ['RESOURCES', 'NET_FIELDS', 'METHODS', 'TSNE_VIEW', 'Method', 'Inputs'
 # %% ../nbs/07a_methods.ipynb #5a8883ff
 from dataclasses import dataclass
 from typing import Callable
-from .stages import (train_net, train_teacher, train_cbd, train_balanced, crt, crt_features, lws, tau_norm, choose_tau, ncm,
+from .stages import (train_ce, train_teacher, train_cbd, train_balanced, crt, crt_features, lws, tau_norm, choose_tau, ncm,
                            logit_adjusted, choose_la_tau, train_la_loss, train_ldam_drw, train_bkd)
 
 # %% ../nbs/07a_methods.ipynb #18120b5e
@@ -82,7 +82,7 @@ def fit_teacher(x:'Inputs', # what the build may use
 def fit_ce(x:'Inputs' # what the build may use
           ):
     "Decoupling's joint training: instance sampling, linear classifier"
-    return train_net(x.train, x.n_classes, q=1., classifier='linear', seed=x.r.seed, **x.kw)
+    return train_ce(x.train, x.n_classes, seed=x.r.seed, **x.kw)
 
 def fit_tau_norm(x:'Inputs' # what the build may use
                 ):
