@@ -1,15 +1,13 @@
 "Two processes on the gloo backend train one model with DistributedDataParallel through `Learner`: the ranks stay in sync."
-import gc, os, socket, subprocess, sys, textwrap
+import gc, os, sys, textwrap
 import torch, torch.distributed as dist, torch.multiprocessing as mp
 from cbd_nb.core import set_seed
 from cbd_nb.data import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.learner import Learner, Augment, CheckpointCallback, load_model
+from torchrun_util import torchrun, free_port
 
 BS, EPOCHS = 64, 2
-
-def _free_port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def _shutdown(learn):
     "Wait for every rank and free DDP before the process group goes: gloo aborts a process torn down mid-way"
@@ -40,7 +38,7 @@ def _worker(rank, world, port, out, ck):
 
 def test_two_ranks_train_in_sync(tmp_path):
     out, ck, world = tmp_path/'res.pt', tmp_path/'ck.pt', 2
-    mp.spawn(_worker, args=(world, _free_port(), str(out), str(ck)), nprocs=world, join=True)
+    mp.spawn(_worker, args=(world, free_port(), str(out), str(ck)), nprocs=world, join=True)
     res = torch.load(out)
     (p0, p1), (i0, i1) = res['params'], res['inits']
     assert torch.equal(i0, i1), "DDP did not broadcast rank 0's initial weights"
@@ -77,9 +75,7 @@ torch.distributed.destroy_process_group()
 def test_torchrun_runs_the_same_script(tmp_path):
     script = tmp_path/'train.py'
     script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')}
-    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={_free_port()}', str(script)],
-                       capture_output=True, text=True, timeout=120, env={**env, 'CUDA_VISIBLE_DEVICES': ''})
+    r = torchrun(script)
     assert r.returncode == 0, r.stderr[-3000:]
     # 585 images: ceil(585/2) = 293 per rank, // 32 = 9 steps
     assert 'rank 0/2: 9 steps of 32, in sync' in r.stdout and 'rank 1/2: 9 steps of 32, in sync' in r.stdout, r.stdout

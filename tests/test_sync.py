@@ -1,10 +1,11 @@
 "The training step does not read the device on every step (no host sync), and divergence is still caught, named and agreed on by every rank."
-import os, socket, subprocess, sys
+import os, sys
 import pytest, torch
 from cbd_nb.core import set_seed
 from cbd_nb.data import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.learner import Learner, Augment, Callback
+from torchrun_util import torchrun
 
 SYNCS = [(torch.Tensor, 'item'), (torch.Tensor, 'cpu'), (torch.Tensor, 'tolist'), (torch.Tensor, 'numpy'),
          (torch.Tensor, '__bool__'), (torch.Tensor, '__float__'), (torch.Tensor, '__int__'), (torch.cuda, 'synchronize')]
@@ -83,16 +84,11 @@ except FloatingPointError as e: print(f"rank {rank} stopped at step {learn.step}
 torch.distributed.destroy_process_group()
 '''
 
-def _free_port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
 def test_ddp_ranks_stop_together(tmp_path):
     "Only rank 1 diverges; both ranks stop at the same check, naming the step, and none hangs"
     script = tmp_path/'nan.py'
     script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')}
-    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={_free_port()}', str(script)],
-                       capture_output=True, text=True, timeout=120, env={**env, 'CUDA_VISIBLE_DEVICES': ''})
+    r = torchrun(script)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'rank 0 stopped at step 5: The loss is not finite on another rank at epoch 0, step 5' in r.stdout, r.stdout
     assert 'rank 1 stopped at step 5: The loss is nan at epoch 0, step 5' in r.stdout, r.stdout
