@@ -16,7 +16,7 @@ from .core import save_json
 from .data import Tensors
 from .models import create_model, Distiller
 from .losses import CBDLoss
-from .learner import Learner, Augment, to_float, get_preds, fuse_bn
+from .learner import Learner, Augment, to_float, get_preds, fuse_bn, native_bf16
 from .pipeline import get_recipe, versions
 
 # %% ../nbs/12_bench.ipynb #59467810
@@ -67,17 +67,18 @@ def pure_steps(model:torch.nn.Module, # a `Net`, already on the device (in the l
                y:torch.Tensor, # its labels
                steps:int, # steps per call
                lr:float=0.05, # SGD learning rate
-               compile:bool=False # `torch.compile` the model (CUDA graphs on CUDA)
+               compile:bool=False, # `torch.compile` the model (CUDA graphs on CUDA)
+               amp:bool|None=None # bf16 autocast; None: as `Learner` decides (`native_bf16`)
               ):
     "A function running `steps` bare SGD steps (momentum 0.9, wd 5e-4) on the resident batch `x`"
     opt, dev = torch.optim.SGD(model.parameters(), lr, momentum=.9, weight_decay=5e-4), x.device
-    graphs = compile and dev.type == 'cuda'
+    graphs, amp = compile and dev.type == 'cuda', native_bf16(dev) if amp is None else amp
     f = torch.compile(model, mode='reduce-overhead' if graphs else None) if compile else model
     def run():
         for _ in range(steps):
             if graphs: torch.compiler.cudagraph_mark_step_begin()
             opt.zero_grad(set_to_none=True)
-            with torch.autocast(dev.type, torch.bfloat16, enabled=dev.type == 'cuda'): loss = F.cross_entropy(f(x).logits, y)
+            with torch.autocast(dev.type, torch.bfloat16, enabled=amp): loss = F.cross_entropy(f(x).logits, y)
             loss.backward(); opt.step()
     return run
 
@@ -109,6 +110,7 @@ def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
     fs = {'pure, NCHW': pure_steps(mk().to(device), x, y, steps, lr),
           'pure': pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr),
           'stage-1': Learner(mk(), train, **kw).fit}
+    if native_bf16(device): fs['stage-1, fp32'] = Learner(mk(), train, amp=False, **kw).fit   # what bf16 autocast gains
     for K in (1, 4): fs[f'CBD K={K}'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, **kw).fit
     if compiled:
         fs['pure, compiled'] = pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr, compile=True)

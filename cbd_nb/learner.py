@@ -9,8 +9,9 @@ __all__ = ['EVENTS', 'COMPILE_DEFAULT', 'to_float', 'random_crop', 'random_flip'
            'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'adjust_hue', 'grayscale', 'random_apply',
            'color_jitter', 'simclr_distort', 'Augment', 'CancelBatchException', 'CancelEpochException',
            'CancelFitException', 'Callback', 'ce_loss', 'cosine_lr', 'dist_info', 'init_distributed', 'rank_device',
-           'rank_sampler', 'Learner', 'Recorder', 'ProgressCallback', 'NaNGuard', 'save_model', 'load_checkpoint',
-           'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds', 'CheckpointCallback', 'fuse_bn']
+           'rank_sampler', 'native_bf16', 'Learner', 'Recorder', 'ProgressCallback', 'NaNGuard', 'save_model',
+           'load_checkpoint', 'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds',
+           'CheckpointCallback', 'fuse_bn']
 
 # %% ../nbs/06_learner.ipynb #ecbaed69
 import copy, inspect, io, math, os, time, warnings
@@ -220,6 +221,14 @@ def rank_sampler(sampler, # a `cbd_nb` sampler, or None for instance sampling
     s.rank, s.world_size = rank, world_size
     return s
 
+# %% ../nbs/06_learner.ipynb #4eb77ec2
+def native_bf16(device:torch.device # the device that trains
+               )->bool:
+    "Whether bf16 autocast is fast on `device`: any CUDA GPU, or a CPU with AVX512-BF16 or AMX instructions"
+    if device.type == 'cuda': return True
+    return device.type == 'cpu' and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
 # %% ../nbs/06_learner.ipynb #95512b68
 class Learner:
     "Train `model` on `train`: SGD, per-step cosine LR, events and callbacks, DDP when torch.distributed is initialised"
@@ -237,7 +246,7 @@ class Learner:
                  cbs=(), # callbacks, besides the default Recorder, NaNGuard and ProgressCallback
                  seed:int=0, # seeds the global RNGs at fit start and each epoch, and the default sampler
                  params=None, # parameters to train; None: all with requires_grad
-                 amp:bool=True, # bf16 autocast (only on CUDA)
+                 amp:bool|None=None, # bf16 autocast; None: where the hardware has native bf16 (`native_bf16`)
                  num_workers:int=0, # DataLoader workers (datasets other than `Tensors`)
                  progress:bool|str=True, # show a progress bar (rank 0 only); a string also names it, e.g. '3/8 teacher-aug-s1'
                  sync_every:int=50, # read the loss from the device (NaN check, progress bar) every this many steps and at epoch end
@@ -252,6 +261,7 @@ class Learner:
         self.rank, self.world_size = dist_info()
         if bs % self.world_size: raise ValueError(f"bs={bs} does not split evenly over {self.world_size} processes: use a multiple of {self.world_size}.")
         self.device, self.rank_bs = rank_device(device), bs // self.world_size
+        self.amp = native_bf16(self.device) if amp is None else bool(amp)
         self.net = self.wrap(self.to_device(model))
         self.compiled = self.compile_net(compile)
         self.params = [p for p in (model.parameters() if params is None else params) if p.requires_grad]
@@ -348,7 +358,7 @@ def _with_events(self:Learner, f, name, ex):
 @patch
 def _do_batch(self:Learner):
     self.opt.zero_grad(set_to_none=True)
-    with torch.autocast(self.device.type, torch.bfloat16, enabled=self.amp and self.device.type == 'cuda'):
+    with torch.autocast(self.device.type, torch.bfloat16, enabled=self.amp):
         self.out = self.pred(self.xb); self('after_pred')
         self.loss = self.loss_func(self.out, self.yb); self('after_loss')
     self.loss.backward(); self('after_backward')

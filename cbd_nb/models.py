@@ -144,9 +144,9 @@ class Net(nn.Module):
         return self.proj(self.body(x))
     def forward(self, x:torch.Tensor # images (N, in_chans, H, W)
                )->'Out':
-        "`Out(logits, feat)`: the class scores and the feature they were computed from"
+        "`Out(logits, feat)`: the class scores (fp32, also under autocast) and the feature they were computed from"
         f = self.features(x)
-        return Out(self.classifier(f), f)
+        with torch.autocast(f.device.type, enabled=False): return Out(self.classifier(f.float()), f)   # logits in fp32 under bf16 autocast
 
 # %% ../nbs/04_models.ipynb #eb85e5ac
 def resnet50_body(in_chans:int=3 # 1 (grey) or 3 (RGB)

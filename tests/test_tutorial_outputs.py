@@ -1,0 +1,59 @@
+"""Committed tutorial outputs are reproducible (issue 11): one tutorial is executed again from a clean state, in a copy of
+`nbs/tutorials` (so it reads the shipped fmnist-lt-small run, never a local `runs/` folder), and every number its cells
+print or display as text must match the committed outputs. The figures are left out (Plotly gives each a random id).
+Numbers may differ by `TOL` (0.1 points of a percentage, or 0.001 of a fraction): the networks are fixed checkpoints,
+but a different CPU can round a float differently and flip a near-tied test image."""
+import json, re, shutil
+from pathlib import Path
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TUTORIAL = 'tutorials/04_analysis.ipynb'      # reads the shipped run only: what it shows depends on no training
+NUM = re.compile(r'-?\d+(?:\.\d+)?(?:e-?\d+)?')
+TOL = 0.1
+TIMED = re.compile(r'seconds|perf_counter|time\(')   # cells that show wall times, which no re-run reproduces
+
+def text_outputs(nb:dict)->list:
+    "(cell index, text) of every text output of every code cell, figures and widgets left out"
+    res = []
+    for i, c in enumerate(nb['cells']):
+        if c['cell_type'] != 'code' or TIMED.search(''.join(c['source'])): continue
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'stream' and o.get('name') == 'stdout': t = o['text']
+            elif o.get('output_type') in ('execute_result', 'display_data') and 'text/plain' in o.get('data', {}) and \
+                 not {'application/vnd.plotly.v1+json', 'application/vnd.jupyter.widget-view+json'} & set(o['data']): t = o['data']['text/plain']
+            else: continue
+            res.append((i, ''.join(t) if isinstance(t, list) else t))
+    return res
+
+def numbers(text:str)->list[float]: return [float(x) for x in NUM.findall(text)]
+
+def close(a:list, b:list)->bool:
+    "Same count of numbers, each within `TOL` (a percentage or count) or `TOL`/100 (a fraction below 1)"
+    return len(a) == len(b) and all(abs(x - y) <= (TOL if abs(y) >= 1 else TOL / 100) for x, y in zip(a, b))
+
+def test_numbers_in_text_are_compared_with_tolerance():
+    assert numbers("{'all': 84.2, 'few': 8.5e-2}") == [84.2, 0.085]
+    assert close([84.2, 0.5], [84.25, 0.5005]) and not close([84.2], [84.4]) and not close([0.5], [0.51]) and not close([1.], [1., 2.])
+
+@pytest.fixture(scope='module')
+def rerun(tmp_path_factory):
+    "The tutorial's committed notebook and the same notebook executed again in a copy of nbs/tutorials"
+    nbformat, nbclient = pytest.importorskip('nbformat'), pytest.importorskip('nbclient')
+    if not (REPO/'nbs'/'tutorials'/'shipped'/'fmnist-lt-small'/'results.json').exists(): pytest.fail('the shipped fmnist-lt-small run is missing')
+    root = tmp_path_factory.mktemp('tut')
+    shutil.copytree(REPO/'nbs'/'tutorials', root/'nbs'/'tutorials', ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    committed = json.loads((REPO/'nbs'/TUTORIAL).read_text())
+    nb = nbformat.read(root/'nbs'/TUTORIAL, as_version=4)
+    for c in nb.cells:
+        if c.cell_type == 'code': c.outputs = []
+    nbclient.NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(root/'nbs'/'tutorials')}}).execute()
+    return committed, json.loads(nbformat.writes(nb))
+
+def test_committed_outputs_reproduce(rerun):
+    committed, fresh = rerun
+    old, new = text_outputs(committed), text_outputs(fresh)
+    assert len(old) >= 5, f'{TUTORIAL} has only {len(old)} text outputs committed: execute it and commit its outputs'
+    assert [i for i, _ in old] == [i for i, _ in new], 'the cells with text output differ between the committed and the re-executed notebook'
+    bad = [f'cell {i}:\n  committed: {a[:300]}\n  now:       {b[:300]}' for (i, a), (_, b) in zip(old, new) if not close(numbers(b), numbers(a))]
+    assert not bad, f'{TUTORIAL}: re-executed outputs differ from the committed ones:\n' + '\n'.join(bad)
