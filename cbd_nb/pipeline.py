@@ -124,7 +124,7 @@ class Run:
         self.data, (self.train, self.val) = d, self.split_val(d)
         self.counts, self.n_classes = class_counts(self.train.labels, len(d.classes)), len(d.classes)
         self.data_sum = data_checksum(self.train, self.val)
-        self.nets, self.fps, self._uses, self._nested, self.doing, self.todo, self.started, self.bars = {}, {}, [], 0., 'loading', [], [], []
+        self.feat_cache, self.nets, self.fps, self._uses, self._nested, self.doing, self.todo, self.started, self.bars = {}, {}, {}, [], 0., 'loading', [], [], []
         self.results = self.check_resume() if resume else {}
         if self.main: self.start()
         self.results.update(recipe=asdict(r), counts=self.counts.tolist(), classes=list(d.classes), seed=r.seed,
@@ -333,7 +333,7 @@ def method(self:Run, m:Method|str # a row of the table, or its name
     x = Inputs(self, m)
     try: net = self.net(m.net, lambda: m.build(x)) if m.net else m.build(x)
     finally: uses = self._uses.pop()
-    res = evaluate(net, self.data.test, self.counts, self.device)
+    res = evaluate(net, self.data.test, self.counts, self.device, self.feat_cache)   # one body forward per distinct body
     res.update(x.extra, seconds=round(time.perf_counter() - t0 - (self._nested - n0), 2), nets=uses)
     self.results['methods'][m.name] = res
     if self.main: save_json(self.results, self.out/'results.json')

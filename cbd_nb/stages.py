@@ -10,10 +10,10 @@ __all__ = ['TAUS', 'train_net', 'image_transform', 'with_transform', 'train_teac
            'crt', 'crt_features', 'LWSClassifier', 'lws', 'tau_norm', 'choose_on_val', 'choose_tau', 'fit_scale',
            'NCMClassifier', 'ncm', 'train_ce', 'LogitAdjustedClassifier', 'logit_adjusted', 'choose_la_tau',
            'train_la_loss', 'train_balanced_softmax', 'DRWCallback', 'drw_epoch', 'train_ldam_drw', 'train_bkd',
-           'evaluate']
+           'BodyNet', 'body_key', 'test_logits', 'evaluate']
 
 # %% ../nbs/07_stages.ipynb #73e041de
-import copy, inspect, math, time
+import copy, hashlib, inspect, math, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import default_device
 from .data import Tensors, class_counts, effective_num_weights
@@ -430,13 +430,46 @@ def train_bkd(train:Tensors, # training examples
     return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, teachers=[teacher], cbs=cbs, **kwargs)
 
 # %% ../nbs/07_stages.ipynb #954e7964
+class BodyNet(nn.Module):
+    "A network's body alone, returning `Out(feat, feat)` so that `get_preds` collects its features"
+    def __init__(self, body:nn.Module # images -> pooled features
+                ):
+        super().__init__(); self.body = body
+    def forward(self, x): f = self.body(x); return Out(f, f)
+
+def body_key(body:nn.Module # a network's body
+            )->str:
+    "SHA-256 of the body's weights and buffers: the copies that post-hoc methods make of one network share it"
+    h = hashlib.sha256()
+    for k, t in body.state_dict().items(): h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+@torch.no_grad()
+def test_logits(model:nn.Module, # any trained network
+                test:Tensors, # images
+                device:str|torch.device|None=None, # None: CUDA if available
+                cache:dict|None=None # (body key, dataset id) -> body features; a `Net` whose body is there only runs its head
+               )->tuple:
+    "(logits, targets) of `model` on `test`, in fp32 on the CPU, reusing body features from `cache` when it is given"
+    if cache is None or not isinstance(model, Net): l, _, y = get_preds(model, test, device=device); return l, y
+    key = (body_key(model.body), id(test))
+    if key not in cache: cache[key] = get_preds(BodyNet(model.body), test, device=device)[1:]
+    f, y = cache[key]
+    dev, was = next(model.parameters()).device, model.training
+    model.eval()
+    with torch.autocast(dev.type, enabled=False):
+        l = torch.cat([model.classifier(model.proj(f[i:i+1024].to(dev)).float()).float().cpu() for i in range(0, len(f), 1024)])
+    model.train(was)
+    return l, y
+
 def evaluate(model:Net, # any trained network
              test:Tensors, # balanced test images
              counts:torch.Tensor, # training images per class
-             device:str|torch.device|None=None # None: CUDA if available
+             device:str|torch.device|None=None, # None: CUDA if available
+             cache:dict|None=None # body features to reuse across networks that share a body (see `test_logits`); None: no reuse
             )->dict:
     "All / many / medium / few accuracy, ECE (None where not applicable) and per-class accuracy of `model` on `test`"
-    logits, _, y = get_preds(model, test, device=device)
+    logits, y = test_logits(model, test, device, cache)
     logits = logits.float()
     calibrated = getattr(getattr(model, 'classifier', None), 'calibrated', True)
     return {**shot_accuracy(logits, y, counts), 'ece': ece(logits.softmax(1), y) if calibrated else None,
