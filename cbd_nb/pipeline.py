@@ -382,7 +382,8 @@ def tsne_view(self:Run, nets:dict # name -> trained network
 TSNE_POINTS = 2000   # test images in the report's t-SNE view
 
 # %% ../nbs/08_pipeline.ipynb #43be1d9e
-def complete(run:Run)->bool:
+def complete(run:'Run' # a `Run`, e.g. one reading a finished folder
+            )->bool:
     "Whether every method of `run` has results"
     return all(m.name in run.results.get('methods', {}) for m in run.methods)
 
@@ -391,7 +392,7 @@ def finished_run(name:str='fmnist-lt-small', # a recipe of `RECIPES`, with its d
                  runs:str|Path='../../runs', # the CLI's output folders: `cbd-nb run --recipe NAME` writes runs/NAME
                  shipped:str|Path='shipped', # the finished runs shipped with the tutorials
                  **overrides # recipe fields to change, as for `get_recipe`
-                )->Run:
+                )->'Run':
     "A `Run` of recipe `name` with every method done: the CLI's RUNS/NAME if it is complete, else the shipped copy, both read only; `scratch` trains"
     r = get_recipe(name, **overrides)
     if scratch:

@@ -52,7 +52,7 @@ def test_full_disk(monkeypatch, capsys, tmp_path):
         if str(dst).endswith("ce.pt"): raise OSError(errno.ENOSPC, 'No space left on device')
         return replace(src, dst)
     monkeypatch.setattr(cbd_nb.core.os, 'replace', full)
-    code, err = cbd_nb_cmd(monkeypatch, capsys, 'run', '--out', tmp_path, '--epochs', 1, '--methods', 'CE', '--quiet')
+    code, err = cbd_nb_cmd(monkeypatch, capsys, 'run', '--recipe', 'digits-lt', '--out', tmp_path, '--epochs', 1, '--methods', 'CE', '--quiet')
     assert code == 1 and f"could not write {tmp_path/'checkpoints'/'ce.pt'}: No space left on device" in err, err
     assert err.strip().endswith(f"continue with: cbd-nb run --recipe digits-lt --out {tmp_path} --methods CE --epochs 1 --quiet --resume")
     assert not list(tmp_path.glob('**/*.tmp'))

@@ -2,6 +2,7 @@
 import json, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
+from cli_util import digits
 from cbd_nb.pipeline import Run, get_recipe
 from cbd_nb.methods import Method, METHODS
 from cbd_nb.learner import save_model
@@ -9,8 +10,9 @@ from cbd_nb.models import create_model
 
 TINY = dict(epochs=1, teachers=2)
 
+
 def cli(*args):
-    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *digits(args)], capture_output=True, text=True)
 
 def test_unknown_recipe():
     r = cli('--recipe', 'mnist-lt')

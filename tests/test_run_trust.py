@@ -2,6 +2,7 @@
 import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
+from cli_util import digits
 from cbd_nb.core import umask
 from cbd_nb.models import create_model
 from cbd_nb.pipeline import Run, get_recipe
@@ -10,11 +11,12 @@ from cbd_nb.methods import Method, methods_table
 TINY = ['--epochs', 1, '--teachers', 2]
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''}
 
+
 def cli(*args, **kw):
-    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)], capture_output=True, text=True, env=ENV, **kw)
+    return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *digits(args)], capture_output=True, text=True, env=ENV, **kw)
 
 def popen(*args):
-    return subprocess.Popen([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *map(str, args)],
+    return subprocess.Popen([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *digits(args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
 
 def wait_for(cond, timeout=120):
