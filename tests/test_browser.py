@@ -1,7 +1,7 @@
 """The tutorial notebooks run in JupyterLab in a real browser: every cell executes without error, the Plotly figures
 render, and moving a widget's control redraws its figure through the kernel.
 
-JupyterLab serves a temporary copy of `nbs/tutorials` (the repository is never written to; cells flagged with one of
+JupyterLab serves a temporary copy of `nbs/tutorials` and `nbs/benchmarks/results` (the repository is never written to; cells flagged with one of
 nbdev's `tst_flags`, e.g. `#| slow`, are left out of the copy, as `nbdev_test` leaves them out), and Playwright drives
 Debian's Chromium (no browser download: requests that leave 127.0.0.1 are refused). A screenshot of each notebook is
 saved to `test-artifacts/<notebook>.png`. Needs the `playwright` Python package and a Chromium (`/usr/bin/chromium`,
@@ -78,6 +78,7 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('jupyterlab')
     nbs = tmp/'nbs'                      # notebooks' relative paths (../../runs) land in tmp, not in the repository
     shutil.copytree(REPO/'nbs'/'tutorials', nbs/'tutorials', ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    shutil.copytree(REPO/'nbs'/'benchmarks'/'results', nbs/'benchmarks'/'results')   # tutorial 02 reads the five-seed results
     flags = _tst_flags()
     for f in (nbs/'tutorials').glob('*.ipynb'): _drop_flagged(f, flags)
     # user settings: no news/update prompts, and every cell rendered (no virtual scrolling that detaches off-screen cells)
@@ -182,11 +183,11 @@ CELLS = rf"""path => {{ {PANEL}
 FIGURES = f"""path => {{ {PANEL}
   return Array.from(panel.node.querySelectorAll('.js-plotly-plot')).map(gd => ({{
     svgs: gd.querySelectorAll('.plotly svg.main-svg').length,
-    traces: gd.querySelectorAll('.trace, canvas.gl-canvas').length,
+    traces: gd.querySelectorAll('.trace, canvas.gl-canvas, .hm').length,   // .hm: a heatmap's image
     data: (gd.data || []).length, title: (gd.querySelector('.gtitle') || {{}}).textContent || null }})); }}"""
 RENDERED = f"""([path, n]) => {{ {PANEL}
   return Array.from(panel.node.querySelectorAll('.js-plotly-plot'))
-    .filter(gd => gd.querySelector('.plotly svg.main-svg') && gd.querySelector('.trace, canvas.gl-canvas')).length >= n; }}"""
+    .filter(gd => gd.querySelector('.plotly svg.main-svg') && gd.querySelector('.trace, canvas.gl-canvas, .hm')).length >= n; }}"""
 
 def open_notebook(page, lab, path, timeout=90):
     "Open `path` in JupyterLab and wait until its kernel is idle"
