@@ -21,7 +21,7 @@ from .core import default_device, atomic_write, save_json, clean_tmp, FolderLock
 from .data import load_lt, class_counts, shot_groups, Tensors
 from .models import ARCHS
 from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device, native_bf16
-from .stages import image_transform, with_transform, evaluate
+from .stages import image_transform, with_transform, evaluate, state_hash
 from .methods import METHODS, RESOURCES, NET_FIELDS, Method, Inputs, select_methods, teacher_specs, fit_teacher, TSNE_VIEW
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, model_embeddings, tsne_plot, SHOT_COLORS
 
@@ -215,10 +215,7 @@ def start(self:Run):
 def fingerprint(model # a network (or its DDP wrapper)
                )->str:
     "A short SHA-256 of the network's weights and buffers"
-    h = hashlib.sha256()
-    for k, t in (model.module if isinstance(model, DDP) else model).state_dict().items():
-        h.update(k.encode()); h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()[:16]
+    return state_hash(model.module if isinstance(model, DDP) else model)[:16]
 
 @patch
 def ckpt(self:Run, name:str # a network name

@@ -10,7 +10,7 @@ __all__ = ['TAUS', 'train_net', 'image_transform', 'with_transform', 'train_teac
            'crt', 'crt_features', 'LWSClassifier', 'lws', 'tau_norm', 'choose_on_val', 'choose_tau', 'fit_scale',
            'NCMClassifier', 'ncm', 'train_ce', 'LogitAdjustedClassifier', 'logit_adjusted', 'choose_la_tau',
            'train_la_loss', 'train_balanced_softmax', 'DRWCallback', 'drw_epoch', 'train_ldam_drw', 'train_bkd',
-           'BodyNet', 'body_key', 'test_logits', 'evaluate']
+           'BodyNet', 'state_hash', 'test_logits', 'evaluate']
 
 # %% ../nbs/07_stages.ipynb #73e041de
 import copy, hashlib, inspect, math, time
@@ -437,11 +437,11 @@ class BodyNet(nn.Module):
         super().__init__(); self.body = body
     def forward(self, x): f = self.body(x); return Out(f, f)
 
-def body_key(body:nn.Module # a network's body
-            )->str:
-    "SHA-256 of the body's weights and buffers: the copies that post-hoc methods make of one network share it"
+def state_hash(m:nn.Module # a network or part of one
+              )->str:
+    "SHA-256 of `m`'s weights and buffers (any dtype): the copies that post-hoc methods make of one network share it"
     h = hashlib.sha256()
-    for k, t in body.state_dict().items(): h.update(k.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    for k, t in m.state_dict().items(): h.update(k.encode()); h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 @torch.no_grad()
@@ -452,7 +452,7 @@ def test_logits(model:nn.Module, # any trained network
                )->tuple:
     "(logits, targets) of `model` on `test`, in fp32 on the CPU, reusing body features from `cache` when it is given"
     if cache is None or not isinstance(model, Net): l, _, y = get_preds(model, test, device=device); return l, y
-    key = (body_key(model.body), id(test))
+    key = (state_hash(model.body), id(test))
     if key not in cache: cache[key] = get_preds(BodyNet(model.body), test, device=device)[1:]
     f, y = cache[key]
     dev, was = next(model.parameters()).device, model.training
