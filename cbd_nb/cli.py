@@ -87,7 +87,7 @@ def main_recipe(root:str|None=None # data folder, as for `cbd-nb run --root`
     "The default recipe: `MAIN_RECIPE` where Fashion-MNIST's files are found, else `FALLBACK_RECIPE`, saying so on stderr"
     if fmnist_dir(root) is not None: return MAIN_RECIPE
     print(f"cbd-nb: Fashion-MNIST not found (install Debian's dataset-fashion-mnist, or copy the four idx files to $CBD_DATA/fashion-mnist); "
-          f"running {FALLBACK_RECIPE} instead, where the tail is mild (imbalance 10) and the methods differ little.", file=sys.stderr)
+          f"running {FALLBACK_RECIPE} instead, where the tail is mild (imbalance {RECIPES[FALLBACK_RECIPE].imb_factor:g}) and the methods differ little.", file=sys.stderr)
     return FALLBACK_RECIPE
 
 
@@ -95,7 +95,7 @@ def main_recipe(root:str|None=None # data folder, as for `cbd-nb run --root`
 @call_parse
 def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MAIN_RECIPE}, or {FALLBACK_RECIPE} where Fashion-MNIST is missing)"]=None,
         out:str=None, # output folder (default: runs/RECIPE)
-        methods:Annotated[str, "comma-separated methods to run, plus those they need (default: the recipe's; all but in fmnist-lt-quick). " + " ".join(f"{k}: {m.about}" for k, m in METHODS.items())]=None,
+        methods:Annotated[str, "comma-separated methods to run, plus those they need (default: the recipe's: all, except in " + ', '.join(k for k, r in RECIPES.items() if r.methods) + "). " + " ".join(f"{k}: {m.about}" for k, m in METHODS.items())]=None,
         epochs:int=None, # epochs of every network
         seed:int=None, # seed of data subset, initialisation and sampling
         imb_factor:float=None, # imbalance factor n_max/n_min
