@@ -81,7 +81,8 @@ run_tests() {
   log=$(mktemp)
   say "nbdev-test: $nbs notebooks"
   local t0=$SECONDS
-  nbdev-test ${flags:+--flags "$flags"} 2>&1 | tee "$log" || true
+  # nbdev-test runs one notebook per core at once: one torch thread each, or their thread pools fight over the cores
+  OMP_NUM_THREADS=1 nbdev-test ${flags:+--flags "$flags"} 2>&1 | tee "$log" || true
   local nbfail; nbfail=$(awk '/Tests Failed On The Following Notebooks/{f=1; next} f && /^\t/{n++} END{print n+0}' "$log")
   grep -q "^Success" "$log" || [ "$nbfail" -gt 0 ] || nbfail=$nbs   # crashed before reporting
   echo "notebooks: $((nbs-nbfail)) passed, $nbfail failed ($((SECONDS-t0)) s)"

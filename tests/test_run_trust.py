@@ -101,8 +101,9 @@ def test_one_writer_per_folder(tmp_path):
 
 def test_ctrl_c_prints_the_resume_command(tmp_path):
     x = tmp_path/'my out'
-    p = popen('--out', x, '--epochs', 3, '--methods', 'CB-scratch,NCM')
-    wait_for(lambda: 'CE' in methods_done(x).get('methods', {}))
+    p = popen('--out', x, '--epochs', 20, '--methods', 'CB-scratch,NCM')
+    wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}))     # CB-scratch, trained last, takes seconds: interrupt it
+    assert p.poll() is None, 'the run ended before it could be interrupted'
     p.send_signal(signal.SIGINT); _, err = p.communicate(timeout=60)
     lines = err.strip().splitlines()
     assert p.returncode == 130 and len(lines) == 1 and 'Traceback' not in err, err
