@@ -16,8 +16,10 @@ def cli(*args, **kw):
     return subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *digits(args)], capture_output=True, text=True, env=ENV, **kw)
 
 def popen(*args):
+    "The CLI in the background, with Ctrl-C's default action even where the test runner ignores SIGINT (as a shell's background job does)"
     return subprocess.Popen([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', *digits(args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 def wait_for(cond, timeout=120):
     t0 = time.time()
