@@ -497,13 +497,13 @@ def mean_std(xs:list # numbers, e.g. one accuracy (%) per seed
     return f"{np.mean(xs):.1f} ± {np.std(xs, ddof=1 if len(xs) > 1 else 0):.1f}"
 
 def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with different seeds
-                keys:tuple=('all', 'many', 'medium', 'few') # accuracies to report
+                keys:tuple=('all', 'many', 'medium', 'few') # accuracies to report, and 'ece' for the calibration error (column 'ECE %')
                )->list[dict]:
-    "One row per method: each accuracy in % as 'mean ± sample std' over `runs` (std 0 for one run, '–' for an empty group)"
+    "One row per method: each accuracy (and ECE) in % as 'mean ± sample std' over `runs` (std 0 for one run, '–' for an empty group)"
     def stat(m, k):
         xs = [100 * r['methods'][m][k] for r in runs if r['methods'][m].get(k) is not None]
         return mean_std(xs) if xs else '–'
-    return [{'method': m, **{k: stat(m, k) for k in keys}} for m in runs[0]['methods']]
+    return [{'method': m, **{('ECE %' if k == 'ece' else k): stat(m, k) for k in keys}} for m in runs[0]['methods']]
 
 # %% ../nbs/08_pipeline.ipynb #4bafd244
 BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the five-seed benchmark
