@@ -20,7 +20,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from .core import default_device, atomic_write, save_json, clean_tmp, FolderLock, UserError
 from .data import load_lt, class_counts, shot_groups, Tensors
 from .models import ARCHS
-from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device, native_bf16
+from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device, native_bf16, COMPILE_DEFAULT
 from .stages import image_transform, with_transform, evaluate, state_hash
 from .methods import METHODS, RESOURCES, NET_FIELDS, Method, Inputs, select_methods, teacher_specs, fit_teacher, TSNE_VIEW
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, model_embeddings, tsne_plot, SHOT_COLORS
@@ -117,6 +117,7 @@ class Run:
         self.methods = [m for m in select_methods(r.methods if methods is None else methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0 and not readonly   # only rank 0 writes under torchrun
         self.precision = 'bf16' if native_bf16(self.device) else 'fp32'       # what `Learner` trains in (bf16 autocast where native)
+        self.compiled = COMPILE_DEFAULT.get(self.device.type, False) if compile is None else compile   # whether `Learner` compiles the model
         if self.main: check_writable(self.out); self.lock = FolderLock(self.out).acquire()
         d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed, val_per_class=r.val_per_class)
         if not isinstance(d.train, Tensors):   # image lists: features, validation and test images get the evaluation transform
@@ -129,7 +130,7 @@ class Run:
         if self.main: self.start()
         self.results.update(recipe=asdict(r), counts=self.counts.tolist(), classes=list(d.classes), seed=r.seed,
                             test_counts=class_counts(d.test.labels, len(d.classes)).tolist(),
-                            device=str(self.device), precision=self.precision, versions=versions())
+                            device=str(self.device), precision=self.precision, compiled=self.compiled, versions=versions())
         self.results.setdefault('methods', {})
 
 # %% ../nbs/08_pipeline.ipynb #5165d841
@@ -232,9 +233,9 @@ def net_names(self:Run)->list[str]:
 @patch
 def made(self:Run, name:str # a network name
         )->dict:
-    "What makes the network `name` in this run: its recipe fields and the data (checked on reuse), and the training precision (recorded)"
+    "What makes the network `name` in this run: its recipe fields and the data (checked on reuse), the training precision and whether the model was compiled (recorded)"
     fields = next((m.fields for m in self.table.values() if m.net == name), ())
-    return dict(recipe={k: getattr(self.r, k) for k in NET_FIELDS + tuple(fields)}, data=self.data_sum, precision=self.precision)
+    return dict(recipe={k: getattr(self.r, k) for k in NET_FIELDS + tuple(fields)}, data=self.data_sum, precision=self.precision, compiled=self.compiled)
 
 @patch
 def check_made(self:Run, name:str, # a network name
