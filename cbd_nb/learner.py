@@ -9,8 +9,8 @@ __all__ = ['EVENTS', 'COMPILE_DEFAULT', 'to_float', 'random_crop', 'random_flip'
            'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'adjust_hue', 'grayscale', 'random_apply',
            'color_jitter', 'simclr_distort', 'Augment', 'CancelBatchException', 'CancelEpochException',
            'CancelFitException', 'Callback', 'ce_loss', 'cosine_lr', 'dist_info', 'init_distributed', 'rank_device',
-           'rank_sampler', 'native_bf16', 'Learner', 'Recorder', 'ProgressCallback', 'NaNGuard', 'save_model',
-           'load_checkpoint', 'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds',
+           'rank_sampler', 'native_bf16', 'Learner', 'wants_compile', 'Recorder', 'ProgressCallback', 'NaNGuard',
+           'save_model', 'load_checkpoint', 'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds',
            'CheckpointCallback', 'fuse_bn']
 
 # %% ../nbs/06_learner.ipynb #ecbaed69
@@ -303,11 +303,17 @@ def __call__(self:Learner, event:str):
 # %% ../nbs/06_learner.ipynb #c0a1d2e4
 COMPILE_DEFAULT = {'cpu': False, 'cuda': False}   # device type -> `compile=None` compiles: on only where `cbd-nb bench` measured it faster
 
+def wants_compile(device:torch.device, # where the model trains
+                  compile:bool|None # as for `Learner`: None looks up `COMPILE_DEFAULT`
+                 )->bool:
+    "Whether `compile` asks for `torch.compile` on `device`"
+    return COMPILE_DEFAULT.get(device.type, False) if compile is None else compile
+
 @patch
 def compile_net(self:Learner, compile:bool|None # as for `Learner`: None looks up `COMPILE_DEFAULT`
                ):
     "`torch.compile(self.net)` (CUDA graphs on one GPU) when `compile` asks for it, else None"
-    if not (COMPILE_DEFAULT.get(self.device.type, False) if compile is None else compile): return None
+    if not wants_compile(self.device, compile): return None
     self.graphs = self.device.type == 'cuda' and self.world_size == 1
     return torch.compile(self.net, mode='reduce-overhead' if self.graphs else None)
 

@@ -20,7 +20,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from .core import default_device, atomic_write, save_json, clean_tmp, FolderLock, UserError
 from .data import load_lt, class_counts, shot_groups, Tensors
 from .models import ARCHS
-from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device, native_bf16, COMPILE_DEFAULT
+from .learner import save_model, load_model, load_checkpoint, dist_info, rank_device, native_bf16, wants_compile
 from .stages import image_transform, with_transform, evaluate, state_hash
 from .methods import METHODS, RESOURCES, NET_FIELDS, Method, Inputs, select_methods, teacher_specs, fit_teacher, TSNE_VIEW
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, model_embeddings, tsne_plot, SHOT_COLORS
@@ -117,7 +117,7 @@ class Run:
         self.methods = [m for m in select_methods(r.methods if methods is None else methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0 and not readonly   # only rank 0 writes under torchrun
         self.precision = 'bf16' if native_bf16(self.device) else 'fp32'       # what `Learner` trains in (bf16 autocast where native)
-        self.compiled = COMPILE_DEFAULT.get(self.device.type, False) if compile is None else compile   # whether `Learner` compiles the model
+        self.compiled = wants_compile(self.device, compile)                     # whether `Learner` compiles the model
         if self.main: check_writable(self.out); self.lock = FolderLock(self.out).acquire()
         d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed, val_per_class=r.val_per_class)
         if not isinstance(d.train, Tensors):   # image lists: features, validation and test images get the evaluation transform
