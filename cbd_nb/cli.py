@@ -6,7 +6,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
-           'data', 'Interrupted', 'resume_command', 'main_recipe', 'run', 'cli_message', 'main']
+           'data', 'Interrupted', 'resume_command', 'compile_arg', 'main_recipe', 'run', 'cli_message', 'main']
 
 # %% ../nbs/10_cli.ipynb #7733268f
 import dataclasses, errno, os, re, shlex, sys
@@ -80,6 +80,11 @@ def resume_command(opts:dict, # the options of `run`, as passed
     return ' '.join(['cbd-nb run', *args, '--resume'])
 
 # %% ../nbs/10_cli.ipynb #aa85237a
+def compile_arg(v:str # the value given to --compile
+               )->bool|str:
+    "`--compile` as `Learner` takes it: true, false, model or graph"
+    return v.lower() if v.lower() in ('model', 'graph') else bool_arg(v)
+
 MAIN_RECIPE, FALLBACK_RECIPE = 'fmnist-lt-quick', 'digits-lt'   # the main job, and what runs where Fashion-MNIST cannot be found
 
 def main_recipe(root:str|None=None # data folder, as for `cbd-nb run --root`
@@ -118,7 +123,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
         resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
         quiet:store_true=False, # no progress bars
-        compile:bool_arg=None # torch.compile the training steps: true or false (default: where `cbd-nb bench` measured it faster)
+        compile:compile_arg=None # true, false, model (torch.compile the model) or graph (the whole step as one CUDA graph); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
        ):
     "Train and compare the methods of `cbd_nb.methods.METHODS` on a named recipe"
     opts = dict(locals())

@@ -63,22 +63,34 @@ def test_nccl_init_under_torchrun(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'backend nccl rank 0/1 device cuda current 0 sum 3 steps 9' in r.stdout, r.stdout
 
-def test_compiled_step_trains_like_eager(digits):
+@pytest.mark.parametrize('mode', [True, 'model'])
+def test_compiled_step_trains_like_eager(digits, mode):
+    "compile=True captures the whole step as one CUDA graph; 'model' compiles the model with CUDA graphs (reduce-overhead)"
     eager = learner(digits, epochs=3, compile=False)
     eager.fit()
-    comp = learner(digits, epochs=3, compile=True)
+    comp = learner(digits, epochs=3, compile=mode)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter('always'); comp.fit()
-    assert not [o for o in w if 'eager mode' in str(o.message)], "torch.compile fell back to eager"
-    assert comp.compiled is not None and comp.graphs          # CUDA graphs on one GPU
+    assert not [o for o in w if 'eager mode' in str(o.message)], [str(o.message) for o in w]
+    if mode is True: assert comp.mode == 'graph' and comp.step_graph is not None
+    else: assert comp.compiled is not None and comp.graphs
     e, c = eager.recorder.epoch_losses, comp.recorder.epoch_losses
     assert c[-1] < c[0], c
     assert abs(c[-1] - e[-1]) < .25 * e[-1], (e, c)          # same recipe, same data: similar loss (bf16, different kernels)
+
+def test_graph_step_jitter_and_refit(digits):
+    "The jitter runs before the captured step; a second fit reuses the graph and still trains"
+    learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, bs=64, epochs=3, lr=.8,
+                    augment=Augment(pad=1, jitter=True), device='cuda', compile='graph', progress=False)
+    learn.fit(); g, first = learn.step_graph, learn.recorder.epoch_losses[0]
+    assert learn.mode == 'graph' and not learn.aug_in_graph and g is not None
+    learn.fit()                                               # continues from the trained weights
+    assert learn.step_graph is g and learn.recorder.epoch_losses[-1] < first, (first, learn.recorder.epoch_losses)
 
 def test_bench_on_cuda(tmp_path):
     from cbd_nb.bench import bench
     res = bench('digits-lt', device='cuda', steps=3, rounds=1, out=str(tmp_path/'b.json'))
     names = [r['variant'] for r in res['rows']]
-    assert {'pure, compiled', 'stage-1, compiled'} <= set(names), names
+    assert {'pure, compiled', 'stage-1, compiled', 'pure, graphed', 'stage-1, graphed', 'CBD K=4, graphed'} <= set(names), names
     assert all(r['images_per_s'] > 0 for r in res['rows'])
     assert res['versions']['gpu']

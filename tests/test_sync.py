@@ -28,9 +28,10 @@ def count_syncs(monkeypatch, f):
         f()
     return n[0]
 
+@pytest.mark.parametrize('compile', [False, 'graph'])
 @pytest.mark.parametrize('sync_every', [10, 1000])
-def test_step_does_not_sync_every_step(digits, monkeypatch, sync_every):
-    learn = learner(digits, bs=16, epochs=3, sync_every=sync_every, progress=True)
+def test_step_does_not_sync_every_step(digits, monkeypatch, sync_every, compile):
+    learn = learner(digits, bs=16, epochs=3, sync_every=sync_every, progress=True, compile=compile)
     n = count_syncs(monkeypatch, learn.fit)
     steps, per_epoch = learn.n_steps, -(-learn.steps_per_epoch // sync_every)
     assert steps == 108
