@@ -39,19 +39,19 @@ fi
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; "$PY" -c 'import torch, platform; print("python", platform.python_version(), "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name())'
   "$PY" -c 'from cbd_nb.data import fmnist_dir; print("fashion-mnist at", fmnist_dir())'; } >> "$OUT/env.txt" 2>&1
 
-# Limits add up to 570 s (plus 60 s for wheels), so one hang cannot eat a session's 15 device minutes;
+# Limits add up to 580 s (plus 60 s for wheels), so one hang cannot eat a session's 15 device minutes;
 # the measurements first, then the tests.
 # 1. bench: eager vs compiled (CUDA graphs), the fmnist-lt network (ResNet-20) and batch size
-step "bench fmnist-lt (resnet20)" 120 "$OUT/bench.log" "$PY" -m cbd_nb.bench --recipe fmnist-lt --device cuda --compiled yes --steps 50 --rounds 5 --out "$OUT/bench-fmnist-lt.json"
+step "bench fmnist-lt (resnet20)" 100 "$OUT/bench.log" "$PY" -m cbd_nb.bench --recipe fmnist-lt --device cuda --compiled yes --steps 50 --rounds 5 --out "$OUT/bench-fmnist-lt.json"
 
 # 2. one fmnist-lt comparison on CUDA, each step one CUDA graph, timed (target: <= 2 minutes on one H100), with the nine methods
 #    the target was set for (METHODS=all runs the whole table)
 rm -rf "$RUN"
 M=${METHODS:-CE,cRT,LWS,tau-norm,NCM,CB-scratch,teacher,CBD,CBD-ENS}
-step "cbd-nb run --recipe fmnist-lt --device cuda --compile true --methods $M" 300 "$OUT/run.log" \
+step "cbd-nb run --recipe fmnist-lt --device cuda --compile true --methods $M" 380 "$OUT/run.log" \
   "${CBD[@]}" run --recipe fmnist-lt --device cuda --out "$RUN" --compile true $([ "$M" = all ] || echo --methods "$M")
 cp "$RUN/results.json" "$OUT/results.json" 2>/dev/null || say "no results.json (see run.log)"
 # 3. the CUDA tests (bf16 autocast, LOCAL_RANK device choice, NCCL under torchrun, compiled step, bench)
-step "pytest -m cuda" 150 "$OUT/tests.log" "$PY" -m pytest -q -m cuda tests/test_cuda.py -rs
+step "pytest -m cuda" 100 "$OUT/tests.log" "$PY" -m pytest -q -m cuda tests/test_cuda.py -rs
 
 say "gpu_check.sh finished $(date -u +%FT%TZ), $SECONDS s in all"

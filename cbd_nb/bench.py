@@ -87,7 +87,7 @@ def pure_steps(model:torch.nn.Module, # a `Net`, already on the device (in the l
 def whole_graph(step, # the step to record, step()
                 device:torch.device # a CUDA device
                ):
-    "`step` recorded as one CUDA graph after 3 warm-up calls on a side stream; returns the graph's replay"
+    "`step` recorded as one CUDA graph after 3 warm-up calls on a side stream; returns a function that replays it"
     s = torch.cuda.Stream(device)
     s.wait_stream(torch.cuda.current_stream(device))
     with torch.cuda.stream(s):
@@ -95,7 +95,9 @@ def whole_graph(step, # the step to record, step()
     torch.cuda.current_stream(device).wait_stream(s)
     g = torch.cuda.CUDAGraph()
     with torch.cuda.graph(g): step()
-    return g.replay
+    def replay(): g.replay()
+    replay.step = step   # the graph writes into the model, optimiser and batch that `step` holds: they must outlive it
+    return replay
 
 # %% ../nbs/12_bench.ipynb #e8df9a21
 def cbd_learner(student:torch.nn.Module, # a `Net` with a projection head of the teachers' total feature size

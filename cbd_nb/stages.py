@@ -455,10 +455,10 @@ def test_logits(model:nn.Module, # any trained network
     key = (state_hash(model.body), id(test))
     if key not in cache: cache[key] = get_preds(BodyNet(model.body), test, device=device)[1:]
     f, y = cache[key]
-    dev, was = next(model.parameters()).device, model.training
-    model.eval()
+    dev, was = default_device(device) if device is not None else next(model.parameters()).device, model.training
+    model.to(dev).eval()   # the whole network: a head built after the body (LWS, cRT) may still be elsewhere
     with torch.autocast(dev.type, enabled=False):
-        l = torch.cat([model.classifier(model.proj(f[i:i+1024].to(dev)).float()).float().cpu() for i in range(0, len(f), 1024)])
+        l = torch.cat([model.classifier(model.proj(f[i:i+1024].to(dev)).float()).float() for i in range(0, len(f), 1024)]).cpu()
     model.train(was)
     return l, y
 

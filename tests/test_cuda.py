@@ -18,13 +18,13 @@ def learner(digits, **kw):
                    device='cuda', progress=False, **kw)
 
 class Dtypes(Callback):
-    "Record the dtype of the logits and of the loss"
-    def after_loss(self): self.learn.dtypes = (self.out.logits.dtype, self.loss.dtype)
+    "Record the dtype of the features, the logits and the loss"
+    def after_loss(self): self.learn.dtypes = (self.out.feat.dtype, self.out.logits.dtype, self.loss.dtype)
 
 def test_bf16_autocast(digits):
     learn = learner(digits, epochs=2, cbs=[Dtypes()])
     learn.fit()
-    assert learn.dtypes == (torch.bfloat16, torch.float32)
+    assert learn.dtypes == (torch.bfloat16, torch.float32, torch.float32)   # the body in bf16; logits and loss in fp32 (`Net.forward`)
     assert learn.recorder.epoch_losses[-1] < learn.recorder.epoch_losses[0]
     off = learner(digits, amp=False, cbs=[Dtypes()])
     off.fit()
