@@ -94,7 +94,7 @@ def whole_graph(step, # the step to record, step()
         for _ in range(3): step()
     torch.cuda.current_stream(device).wait_stream(s)
     g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g): step()
+    with torch.cuda.graph(g, stream=s): step()   # its own stream, as `Learner.capture` does
     def replay(): g.replay()
     replay.step = step   # the graph writes into the model, optimiser and batch that `step` holds: they must outlive it
     return replay

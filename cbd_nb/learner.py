@@ -459,7 +459,7 @@ def capture(self:Learner):
             torch.cuda.current_stream(self.device).wait_stream(s)
         g = torch.cuda.CUDAGraph()
         self.opt.zero_grad(set_to_none=True)   # the captured backward writes the gradients instead of adding to them
-        with torch.cuda.graph(g): self._graph_step()
+        with torch.cuda.graph(g, stream=s): self._graph_step()   # its own stream: graphs captured on a shared one share a cuBLAS workspace (pytorch#193402)
         return g.replay
     finally:
         with torch.no_grad():
