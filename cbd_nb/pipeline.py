@@ -233,7 +233,7 @@ def net_names(self:Run)->list[str]:
 @patch
 def made(self:Run, name:str # a network name
         )->dict:
-    "What makes the network `name` in this run: its recipe fields and the data (checked on reuse), the training precision and whether the model was compiled (recorded)"
+    "What makes the network `name` in this run: its recipe fields and the data (checked on reuse), the training precision and the compile setting asked for (recorded; a step that cannot be captured trains eagerly, with a warning)"
     fields = next((m.fields for m in self.table.values() if m.net == name), ())
     return dict(recipe={k: getattr(self.r, k) for k in NET_FIELDS + tuple(fields)}, data=self.data_sum, precision=self.precision, compiled=self.compiled)
 
