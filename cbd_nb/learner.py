@@ -9,9 +9,9 @@ __all__ = ['EVENTS', 'COMPILE_DEFAULT', 'GRAPH_EVENTS', 'to_float', 'random_crop
            'per_image', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'adjust_hue', 'grayscale',
            'random_apply', 'color_jitter', 'simclr_distort', 'Augment', 'CancelBatchException', 'CancelEpochException',
            'CancelFitException', 'Callback', 'ce_loss', 'cosine_lr', 'dist_info', 'init_distributed', 'rank_device',
-           'rank_sampler', 'native_bf16', 'Learner', 'wants_compile', 'Recorder', 'ProgressCallback', 'NaNGuard',
-           'save_model', 'load_checkpoint', 'check_config', 'load_weights', 'load_model', 'eval_batches', 'get_preds',
-           'CheckpointCallback', 'fuse_bn']
+           'rank_sampler', 'native_bf16', 'Learner', 'wants_compile', 'cuda_graph', 'Recorder', 'ProgressCallback',
+           'NaNGuard', 'save_model', 'load_checkpoint', 'check_config', 'load_weights', 'load_model', 'eval_batches',
+           'get_preds', 'CheckpointCallback', 'fuse_bn']
 
 # %% ../nbs/06_learner.ipynb #ecbaed69
 import copy, inspect, io, math, os, time, warnings
@@ -413,6 +413,21 @@ def _do_fit(self:Learner):
 # %% ../nbs/06_learner.ipynb #ef1ceffe
 GRAPH_EVENTS = ('before_epoch', 'before_batch', 'after_pred', 'after_loss', 'after_backward', 'after_step')   # events a captured step cannot honour
 
+def cuda_graph(step, # the work to record, step(); called 3 times first to warm up
+               device:torch.device # a CUDA device
+              ):
+    "`step` recorded as one CUDA graph on its own side stream, after 3 warm-up calls there; returns a function that replays it"
+    s = torch.cuda.Stream(device)
+    s.wait_stream(torch.cuda.current_stream(device))
+    with torch.cuda.stream(s):
+        for _ in range(3): step()
+    torch.cuda.current_stream(device).wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g, stream=s): step()   # its own stream: graphs captured on a shared one share a cuBLAS workspace (pytorch#193402)
+    def replay(): g.replay()
+    replay.step = step   # the graph writes into the tensors that `step` holds (model, optimiser, batch): they must outlive it
+    return replay
+
 @patch
 def graph_blocker(self:Learner)->str|None:
     "Why this fit's step cannot be captured as one CUDA graph, or None"
@@ -439,7 +454,7 @@ def _graph_step(self:Learner):
 # %% ../nbs/06_learner.ipynb #29a31a6a
 @patch
 def capture(self:Learner):
-    "The step as one CUDA graph, recorded after 3 warm-up steps that are then undone; returns the function that runs it (on the CPU, the step itself)"
+    "The step as one CUDA graph (`cuda_graph`), its warm-up steps undone; returns the function that runs it (on the CPU, the step itself)"
     cuda = self.device.type == 'cuda'
     self.aug_in_graph = getattr(self.augment, 'graph_safe', self.augment is to_float)
     for g in self.opt.param_groups: g.update(lr=self.lr_t, fused=True, foreach=None)   # fused SGD reads a tensor learning rate
@@ -452,15 +467,7 @@ def capture(self:Learner):
             self.gidx = self.next_idx.clone()
             if not self.aug_in_graph: self.gx = self.prep(self.x[self.gidx])
             if not cuda: step(); return step
-            s = torch.cuda.Stream(self.device)
-            s.wait_stream(torch.cuda.current_stream(self.device))
-            with torch.cuda.stream(s):
-                for _ in range(3): step()
-            torch.cuda.current_stream(self.device).wait_stream(s)
-        g = torch.cuda.CUDAGraph()
-        self.opt.zero_grad(set_to_none=True)   # the captured backward writes the gradients instead of adding to them
-        with torch.cuda.graph(g, stream=s): self._graph_step()   # its own stream: graphs captured on a shared one share a cuBLAS workspace (pytorch#193402)
-        return g.replay
+            return cuda_graph(step, self.device)   # gradients set to None before the captured backward: it writes them instead of adding
     finally:
         with torch.no_grad():
             for k, v in self.model.state_dict().items(): v.copy_(saved[k])
