@@ -101,7 +101,7 @@ def cbd_learner(student:torch.nn.Module, # a `Net` with a projection head of the
 def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
              device:torch.device, # where to run
              steps:int=20, # training steps per timed call
-             compiled:bool=False # add the compiled variants (and, on CUDA, the whole step as one CUDA graph)
+             compiled:bool=False # add the compiled variants (and, on CUDA, the whole step as one CUDA graph, also with the model compiled)
             )->dict:
     "name -> (function to time, images it processes) for every variant"
     c, _, k = recipe_shape(r)
@@ -123,6 +123,7 @@ def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
         fs['pure, graphed'] = pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr, compile='graph')
         fs['stage-1, graphed'] = Learner(mk(), train, compile='graph', **kw).fit
         for K in (1, 4): fs[f'CBD K={K}, graphed'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, compile='graph', **kw).fit
+        fs['stage-1, graphed+compiled'] = Learner(mk(), train, compile='graph+model', **kw).fit   # Inductor's fused kernels inside the graph
     m = mk().to(device, memory_format=cl)
     return {**{k: (f, n) for k, f in fs.items()}, 'eval': (lambda: get_preds(m, test), len(test))}
 
@@ -138,7 +139,7 @@ def rows(secs:dict, # name -> median seconds per call, from `interleaved`
         b = 1024 if k == 'eval' else bs
         base, _, kind = k.partition(', ')
         row = dict(variant=k, ms_per_batch=1000 * s * b / images[k], images_per_s=ips[k], vs_pure=ips[k] / ips['pure'])
-        if kind in ('compiled', 'graphed'): row.update(vs_eager=ips[k] / ips[base])
+        if kind in ('compiled', 'graphed', 'graphed+compiled'): row.update(vs_eager=ips[k] / ips[base])
         if k.startswith('CBD'):
             K, s1 = int(base.split('=')[1]), 'stage-1' + (f', {kind}' if kind else '')
             row.update(vs_stage1=ips[s1] / ips[k], target=1 + .35 * K)

@@ -18,7 +18,7 @@ from .models import ARCHS
 from .methods import METHODS
 from .bench import bench
 from .pipeline import RECIPES, RECIPE_RULES, Recipe, RecipeError, get_recipe, Run, results_table
-from .learner import init_distributed
+from .learner import init_distributed, COMPILE_MODES
 import torch.distributed as dist
 
 # %% ../nbs/10_cli.ipynb #b507d2fa
@@ -82,8 +82,8 @@ def resume_command(opts:dict, # the options of `run`, as passed
 # %% ../nbs/10_cli.ipynb #aa85237a
 def compile_arg(v:str # the value given to --compile
                )->bool|str:
-    "`--compile` as `Learner` takes it: true, false, model or graph"
-    return v.lower() if v.lower() in ('model', 'graph') else bool_arg(v)
+    "`--compile` as `Learner` takes it: true, false, or one of `COMPILE_MODES` (model, graph, graph+model)"
+    return v.lower() if v.lower() in COMPILE_MODES else bool_arg(v)
 
 MAIN_RECIPE, FALLBACK_RECIPE = 'fmnist-lt-quick', 'digits-lt'   # the main job, and what runs where Fashion-MNIST cannot be found
 
@@ -123,7 +123,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
         resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
         quiet:store_true=False, # no progress bars
-        compile:compile_arg=None # true, false, model (torch.compile the model) or graph (the whole step as one CUDA graph); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
+        compile:compile_arg=None # true, false, model (torch.compile the model), graph (the whole step as one CUDA graph) or graph+model (both); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
        ):
     "Train and compare the methods of `cbd_nb.methods.METHODS` on a named recipe"
     opts = dict(locals())

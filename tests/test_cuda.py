@@ -63,9 +63,9 @@ def test_nccl_init_under_torchrun(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'backend nccl rank 0/1 device cuda current 0 sum 3 steps 9' in r.stdout, r.stdout
 
-@pytest.mark.parametrize('mode', [True, 'model'])
+@pytest.mark.parametrize('mode', [True, 'model', 'graph+model'])
 def test_compiled_step_trains_like_eager(digits, mode):
-    "compile=True captures the whole step as one CUDA graph; 'model' compiles the model with CUDA graphs (reduce-overhead)"
+    "compile=True captures the whole step as one CUDA graph; 'model' compiles the model with CUDA graphs (reduce-overhead); 'graph+model' both"
     eager = learner(digits, epochs=3, compile=False)
     eager.fit()
     comp = learner(digits, epochs=3, compile=mode)
@@ -73,7 +73,8 @@ def test_compiled_step_trains_like_eager(digits, mode):
         warnings.simplefilter('always'); comp.fit()
     assert not [o for o in w if 'eager mode' in str(o.message)], [str(o.message) for o in w]
     if mode is True: assert comp.mode == 'graph' and comp.step_graph is not None
-    else: assert comp.compiled is not None and comp.graphs
+    elif mode == 'model': assert comp.compiled is not None and comp.graphs
+    else: assert comp.whole_step and comp.step_graph is not None and comp.compiled is not None and not comp.graphs
     e, c = eager.recorder.epoch_losses, comp.recorder.epoch_losses
     assert c[-1] < c[0], c
     assert abs(c[-1] - e[-1]) < .25 * e[-1], (e, c)          # same recipe, same data: similar loss (bf16, different kernels)
@@ -91,6 +92,6 @@ def test_bench_on_cuda(tmp_path):
     from cbd_nb.bench import bench
     res = bench('digits-lt', device='cuda', steps=3, rounds=1, out=str(tmp_path/'b.json'))
     names = [r['variant'] for r in res['rows']]
-    assert {'pure, compiled', 'stage-1, compiled', 'pure, graphed', 'stage-1, graphed', 'CBD K=4, graphed'} <= set(names), names
+    assert {'pure, compiled', 'stage-1, compiled', 'pure, graphed', 'stage-1, graphed', 'CBD K=4, graphed', 'stage-1, graphed+compiled'} <= set(names), names
     assert all(r['images_per_s'] > 0 for r in res['rows'])
     assert res['versions']['gpu']
