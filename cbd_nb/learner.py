@@ -252,7 +252,7 @@ class Learner:
                  num_workers:int=0, # DataLoader workers (datasets other than `Tensors`)
                  progress:bool|str=True, # show a progress bar (rank 0 only); a string also names it, e.g. '3/8 teacher-aug-s1'
                  sync_every:int=50, # read the loss from the device (NaN check, progress bar) every this many steps and at epoch end
-                 compile:bool|str|None=None, # False, True, 'model' or 'graph' (see `wants_compile`); None: as `COMPILE_DEFAULT` says for the device type
+                 compile:bool|str|None=None, # False, True or one of `COMPILE_MODES` (see `wants_compile`); None: as `COMPILE_DEFAULT` says for the device type
                  channels_last:bool=True # channels-last memory format for the model and the batches (faster convolutions)
                 ):
         store_attr('model,train,bs,epochs,lr,wd,momentum,seed,amp,num_workers,progress,sync_every,channels_last')

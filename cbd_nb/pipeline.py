@@ -110,14 +110,14 @@ class Run:
                  progress:bool=True, # print the plan and show progress bars, each named 'i/n network'
                  methods:str|list|None=None, # names of the methods to run (plus what they need); None: the recipe's
                  table:dict|None=None, # name -> `Method`; None: `METHODS`
-                 compile:bool|str|None=None, # as for `Learner`: False, True, 'model' or 'graph'; None: where `cbd-nb bench` measured it faster
+                 compile:bool|str|None=None, # as for `Learner`: False, True or one of `COMPILE_MODES`; None: where `cbd-nb bench` measured it faster
                  readonly:bool=False # only read `out` (a finished run, with `resume`): no lock, nothing written, so several notebooks may open it
                 ):
         self.r, self.out, self.resume, self.progress, self.compile, self.table = r, Path(out), resume, progress, compile, METHODS if table is None else table
         self.methods = [m for m in select_methods(r.methods if methods is None else methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0 and not readonly   # only rank 0 writes under torchrun
         self.precision = 'bf16' if native_bf16(self.device) else 'fp32'       # what `Learner` trains in (bf16 autocast where native)
-        self.compiled = wants_compile(self.device, compile)                     # how `Learner` runs the step: False, 'model' or 'graph'
+        self.compiled = wants_compile(self.device, compile)                     # how `Learner` runs the step: False or one of `COMPILE_MODES`
         if self.main: check_writable(self.out); self.lock = FolderLock(self.out).acquire()
         d = load_lt(r.dataset, root, r.imb_factor, r.n_max, r.seed, val_per_class=r.val_per_class)
         if not isinstance(d.train, Tensors):   # image lists: features, validation and test images get the evaluation transform

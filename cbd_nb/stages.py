@@ -52,7 +52,7 @@ def train_net(train:Tensors, # training examples
               loss_func:nn.Module|None=None, # a `cbd_nb.losses` loss, called as loss_func(out, y); None: cross-entropy
               teachers:list=(), # frozen teachers: train inside a `Distiller` (distillation losses)
               scale:float=20., # the cosine classifier's scale (LDAM: 30)
-              compile:bool|str|None=None # as for `Learner`: False, True, 'model' or 'graph'; None: where `cbd-nb bench` measured it faster
+              compile:bool|str|None=None # as for `Learner`: False, True or one of `COMPILE_MODES`; None: where `cbd-nb bench` measured it faster
              )->Net:
     "Build a fresh `Net` and train it with class-power sampling `q` and `loss_func`"
     torch.manual_seed(seed)
