@@ -481,9 +481,11 @@ def capture(self:Learner):
                 if (b := self.opt.state[p].get('momentum_buffer')) is not None: b.copy_(m) if m is not None else b.zero_()
 
 @patch
-def fallback_mode(self:Learner)->bool|str:
-    "The mode to fall back on when the step cannot be captured: 'model' if the model is compiled, else False (eager)"
-    return False if self.compiled is None else 'model'
+def fall_back(self:Learner, why:str # why the step cannot be one CUDA graph
+             ):
+    "Warn, then train without the captured step: the compiled model if there is one ('model'), else eager"
+    warnings.warn(f"compile={self.mode!r}: the step cannot be one CUDA graph ({why}); training runs in eager mode{' with the compiled model' if self.compiled is not None else ''}. Pass compile=False to skip it.")
+    self.mode, self.step_graph = False if self.compiled is None else 'model', None
 
 @patch
 def _graph_batch(self:Learner):
@@ -491,8 +493,8 @@ def _graph_batch(self:Learner):
     if self.step_graph is None:
         try: self.step_graph = self.capture()
         except Exception as e:
-            warnings.warn(f"Capturing the step as a CUDA graph failed ({type(e).__name__}: {str(e)[:300]}); training continues in eager mode. Pass compile=False to skip it.")
-            self.mode, self.xb, self.yb = self.fallback_mode(), self.prep(self.x[self.next_idx]), self.y[self.next_idx]
+            self.fall_back(f"capture failed: {type(e).__name__}: {str(e)[:300]}")
+            self.xb, self.yb = self.prep(self.x[self.next_idx]), self.y[self.next_idx]
             for g in self.opt.param_groups: g['lr'] = self.lr_now
             return self._do_batch()
     self.gidx.copy_(self.next_idx)
@@ -507,9 +509,7 @@ def fit(self:Learner, resume=None # checkpoint to continue from: a path, or True
        ):
     "Train for `epochs` epochs, or the epochs left after the checkpoint `resume`"
     set_seed(self.seed)
-    if self.whole_step and (why := self.graph_blocker()):
-        warnings.warn(f"compile={self.mode!r}: the step cannot be one CUDA graph ({why}); training runs in eager mode{' with the compiled model' if self.compiled is not None else ''}.")
-        self.mode, self.step_graph = self.fallback_mode(), None
+    if self.whole_step and (why := self.graph_blocker()): self.fall_back(why)
     if self.step_graph is not None and not resume: self.reset_opt()   # keep the captured step: same optimiser, zero momentum
     else: self.opt, self.step_graph = torch.optim.SGD(self.params, lr=self.base_lr, momentum=self.momentum, weight_decay=self.wd), None
     self.n_steps, self.start_epoch = self.epochs * self.steps_per_epoch, 0
