@@ -27,6 +27,13 @@ setup() {
   [ -n "$py" ] || { say "Python 3.10 or newer (3.11 recommended) is needed"; exit 1; }
   [ -x .venv/bin/python ] || { say "creating .venv with $py"; "$py" -m venv .venv; }
   if ! .venv/bin/python -c 'import torch, torchvision, sys; sys.exit(torch.__version__.split("+")[0] != "2.14.1")' 2>/dev/null; then
+    # the CUDA build of torch with its libraries takes 5.6 GB in .venv, the rest of the kit 0.6 GB more
+    local free_mb; free_mb=$(df -Pm . | awk 'NR==2{print $4}')
+    if [ -n "$free_mb" ] && [ "$free_mb" -lt 6500 ]; then
+      say "only $free_mb MB free on the disk of $PWD; the set-up needs about 6,500 MB (torch's CUDA build alone is 5.6 GB)."
+      say "free some space (old clones and their .venv folders, pip's cache: pip cache purge) or clone onto a larger disk, then run this again"
+      exit 1
+    fi
     say "installing torch 2.14.1 and torchvision 0.29.1 (a few minutes the first time)"
     pipq "torch==2.14.1" "torchvision==0.29.1"
   fi
