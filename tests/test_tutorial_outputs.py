@@ -24,10 +24,10 @@ def text_outputs(nb:dict)->list:
             elif o.get('output_type') in ('execute_result', 'display_data') and 'text/plain' in o.get('data', {}) and \
                  not {'application/vnd.plotly.v1+json', 'application/vnd.jupyter.widget-view+json'} & set(o['data']): t = o['data']['text/plain']
             else: continue
-            t = ''.join(t) if isinstance(t, list) else t
-            if o.get('output_type') == 'stream' and res and res[-1][0] == i and prev_stream: res[-1] = (i, res[-1][1] + t)
+            t, stream = ''.join(t) if isinstance(t, list) else t, o.get('output_type') == 'stream'
+            if stream and prev_stream: res[-1] = (i, res[-1][1] + t)
             else: res.append((i, t))
-            prev_stream = o.get('output_type') == 'stream'
+            prev_stream = stream
     return res
 
 def untimed(text:str)->str:
