@@ -6,10 +6,11 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
-           'data', 'Interrupted', 'resume_command', 'compile_arg', 'main_recipe', 'run', 'cli_message', 'main']
+           'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe', 'run',
+           'cli_message', 'main']
 
 # %% ../nbs/10_cli.ipynb #7733268f
-import dataclasses, errno, os, re, shlex, sys
+import dataclasses, errno, os, re, shlex, signal, sys, threading
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser, store_true, bool_arg
 from .core import UserError
@@ -68,7 +69,20 @@ def data(datasets:str='digits,fashion-mnist', # comma-separated dataset names
 
 # %% ../nbs/10_cli.ipynb #72235052
 class Interrupted(UserError):
-    "The user stopped a run (Ctrl-C)"
+    "The user stopped a run (Ctrl-C or SIGTERM); `code` is the exit status"
+    def __init__(self, msg:str, # the one line to show
+                 code:int=130 # 130 after Ctrl-C, 143 after SIGTERM
+                ): super().__init__(msg); self.code = code
+
+class Terminated(KeyboardInterrupt):
+    "SIGTERM, raised where the run is, so that it ends as Ctrl-C does"
+
+def _terminate(signum, frame): raise Terminated()
+
+def peer_lost(e:BaseException # an error raised inside a torchrun job
+             )->bool:
+    "Whether `e` says that another process of the job went away (a gloo or NCCL collective whose peer died)"
+    return isinstance(e, dist.DistError) or bool(re.search(r'gloo|nccl|(reset|closed) by peer|broken pipe', str(e), re.I))
 
 def resume_command(opts:dict, # the options of `run`, as passed
                    switches:tuple=('quiet',) # options that take no value
@@ -132,15 +146,24 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
     out = out or f'runs/{r.name}'
     again = resume_command({**opts, 'out': out})
     rank, world = init_distributed()       # under torchrun: one process per device, rank 0 writes
-    job = None
-    try: res = (job := Run(r, out, resume, device, root, progress=not quiet, methods=methods, compile=compile)).all()
-    except KeyboardInterrupt:
+    main_thread = threading.current_thread() is threading.main_thread()    # only there may a signal handler be set
+    job, term = None, signal.signal(signal.SIGTERM, _terminate) if main_thread else None   # SIGTERM (kill, a scheduler) ends the run as Ctrl-C does
+    try:
+        res = (job := Run(r, out, resume, device, root, progress=not quiet, methods=methods, compile=compile)).all()
+        if world > 1: dist.barrier(); dist.destroy_process_group()
+    except KeyboardInterrupt as e:
         where = f"in {job.doing}" if job else "before training started"
-        raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with: {again}") from None
+        raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with: {again}",
+                          code=143 if isinstance(e, Terminated) else 130) from None
     except OSError as e:
         if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
         raise UserError(f"could not write {e.filename}: {e.strerror}. Free some space, then continue with: {again}") from None
-    if world > 1: dist.barrier(); dist.destroy_process_group()
+    except RuntimeError as e:
+        if not (world > 1 and peer_lost(e)): raise
+        raise UserError(f"another process of this torchrun job died (rank {rank} lost its connection: {str(e).splitlines()[0][-90:]}); "
+                        f"finished networks and results are kept in {out}. Continue with the same torchrun command and: {again}") from None
+    finally:
+        if main_thread: signal.signal(signal.SIGTERM, term)
     if rank: return
     print(format_table(results_table(res)))
     print(f"\naccuracy in %, class-averaged over the balanced test set; results in {out}/results.json, report in {out}/report.html")
@@ -168,4 +191,4 @@ def main():
     except USER_ERRORS as e:
         if os.environ.get('CBD_TRACEBACK', '') not in ('', '0'): raise
         print(f"cbd-nb {cmd}: {cli_message(e)}", file=sys.stderr)
-        sys.exit(130 if isinstance(e, (Interrupted, KeyboardInterrupt)) else 1)
+        sys.exit(e.code if isinstance(e, Interrupted) else 130 if isinstance(e, KeyboardInterrupt) else 1)

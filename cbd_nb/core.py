@@ -6,7 +6,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/core.html.md"""
 
 # %% auto #0
 __all__ = ['UserError', 'default_device', 'set_seed', 'umask', 'atomic_write', 'save_json', 'clean_tmp', 'FolderBusy',
-           'FolderLock']
+           'FolderGone', 'FolderLock']
 
 # %% ../nbs/00_core.ipynb #d24bff55
 import datetime, errno, fcntl, json, os, random, tempfile
@@ -78,6 +78,9 @@ def clean_tmp(folder:str|Path # a folder written with `atomic_write`
 class FolderBusy(UserError):
     "Another process holds the folder's lock"
 
+class FolderGone(UserError):
+    "The locked folder was deleted or replaced under its holder"
+
 class FolderLock:
     "An exclusive lock on `folder` for this process, refused to others while held"
     held = {}   # resolved folder -> the FolderLock this process holds on it
@@ -100,6 +103,13 @@ class FolderLock:
         f.seek(0); f.truncate(); f.write(json.dumps(dict(pid=os.getpid(), started=datetime.datetime.now().isoformat(timespec='seconds')))); f.flush()
         self.f = f; FolderLock.held[self.folder] = self
         return self
+
+    def verify(self):
+        "Raise `FolderGone` unless the folder still holds the very lock file this process locked (not deleted, not replaced)"
+        try: same = os.path.samestat(os.stat(self.path), os.fstat(self.f.fileno()))
+        except (OSError, AttributeError, ValueError): same = False
+        if not same: raise FolderGone(f"{self.folder} was deleted or replaced while this run was writing to it: the run stops here and writes "
+                                      "nothing more, so as not to mix with whatever owns that folder now. Start again with another --out.")
 
     def release(self):
         "Give the lock back (the file stays, empty, so that every process locks the same file)"

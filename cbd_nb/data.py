@@ -7,13 +7,13 @@ Docs: https://cbd-nb.github.io/cbd_nb/data.html.md"""
 # %% auto #0
 __all__ = ['CAO_DATASETS', 'SELECTORS', 'DEBIAN_FMNIST', 'FMNIST_FILES', 'FMNIST_CLASSES', 'CIFAR', 'IMAGE_LISTS', 'READERS',
            'lt_counts', 'check_labels', 'class_counts', 'effective_num_weights', 'select_lt', 'select_cao',
-           'select_val', 'labels_hash', 'LTSplit', 'make_split', 'Tensors', 'ImageList', 'data_root', 'read_digits',
-           'read_idx', 'find_idx', 'fmnist_dir', 'read_fashion_mnist', 'cifar_dir', 'read_cifar', 'list_dir',
-           'read_image_list', 'read_val_list', 'LTData', 'load_lt', 'holdout', 'shot_groups', 'summary', 'file_md5',
-           'check_md5', 'split_path']
+           'select_val', 'labels_hash', 'LTSplit', 'make_split', 'Tensors', 'inside', 'ImageList', 'data_root',
+           'read_digits', 'read_idx', 'find_idx', 'fmnist_dir', 'read_fashion_mnist', 'CIFARUnpickler', 'cifar_dir',
+           'read_cifar', 'list_dir', 'read_image_list', 'read_val_list', 'LTData', 'load_lt', 'holdout', 'shot_groups',
+           'summary', 'file_md5', 'check_md5', 'split_path']
 
 # %% ../nbs/01_data.ipynb #cc692879
-import gzip, hashlib, json, os, pickle
+import gzip, hashlib, json, math, os, pickle, zlib
 from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
@@ -205,6 +205,13 @@ class Tensors(torch.utils.data.Dataset):
     def __repr__(self): return f"Tensors(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)})"
 
 # %% ../nbs/01_data.ipynb #bd3ea53b
+def inside(root:str|Path, # a folder
+           p:str|Path # a path, relative to `root` or absolute
+          )->bool:
+    "Whether `p` stays inside `root` when joined to it and normalised, without following links (no absolute path, no climbing out with '..')"
+    p = os.path.normpath(os.path.join(root, p))
+    return os.path.commonpath([os.path.abspath(root), os.path.abspath(p)]) == os.path.abspath(root)
+
 class ImageList(torch.utils.data.Dataset):
     "Images listed as `relative/path label` lines, loaded lazily from `root`"
     def __init__(self, root:str|Path, # folder the paths are relative to
@@ -224,6 +231,9 @@ class ImageList(torch.utils.data.Dataset):
             parts = line.split()
             if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
                 raise ValueError(f"{list_file}, line {n}: expected 'relative/path label', got {line!r}.")
+            if not inside('.', parts[0]):
+                raise ValueError(f"{list_file}, line {n}: the entry {parts[0]!r} points outside the data folder {root} (absolute, or climbing with '..'): "
+                                 "a list may only name images under its folder. Fix or replace the list.")
             items.append((parts[0], int(parts[1])))
         return cls(root, items, transform)
     def __len__(self): return len(self.items)
@@ -231,6 +241,8 @@ class ImageList(torch.utils.data.Dataset):
     def labels(self)->torch.Tensor: return torch.tensor([l for _, l in self.items], dtype=torch.long)
     def __getitem__(self, i):
         p, l = self.items[i]
+        if not inside(self.root.resolve(), (self.root/p).resolve()):   # a symbolic link may lead elsewhere
+            raise ValueError(f"{self.root/p} resolves to {(self.root/p).resolve()}, outside the data folder {self.root}: a symbolic link in the data tree leads out of it. Remove the link.")
         img = Image.open(self.root/p).convert('RGB')
         return (self.transform(img) if self.transform else img), l
     def subset(self, idx)->'ImageList':
@@ -270,9 +282,14 @@ def read_digits(root:str|Path|None=None, # unused: the digits ship with scikit-l
 def read_idx(path:str|Path # an idx file, optionally gzipped
             )->np.ndarray:
     "Read an idx file (MNIST format), gzipped or not"
-    data = (gzip.open if str(path).endswith('.gz') else open)(path, 'rb').read()
-    ndim = data[3]
+    fix = "reinstall it (apt-get install --reinstall dataset-fashion-mnist) or copy the original file again."
+    try: data = (gzip.open if str(path).endswith('.gz') else open)(path, 'rb').read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e: raise ValueError(f"{path} is truncated or damaged ({e}): {fix}") from None
+    ndim = data[3] if len(data) > 3 else 0
     shape = tuple(int.from_bytes(data[4+4*i:8+4*i], 'big') for i in range(ndim))
+    if len(data) < 4 + 4 * ndim or data[:3] != b'\0\0\x08' or len(data) != 4 + 4 * ndim + math.prod(shape):
+        raise ValueError(f"{path} is not a complete idx file of unsigned bytes ({len(data)} bytes, its header promises "
+                         f"{4 + 4 * ndim + math.prod(shape)}): it is truncated or damaged; {fix}")
     return np.frombuffer(data, dtype=np.uint8, offset=4+4*ndim).reshape(shape)
 
 def find_idx(folder:Path, # folder to look in
@@ -310,8 +327,29 @@ def read_fashion_mnist(root:str|Path|None=None, # data folder, as for `data_root
 CIFAR = {'cifar10': dict(folder='cifar-10-batches-py', train=[f'data_batch_{i}' for i in range(1, 6)], test=['test_batch'], meta='batches.meta', names='label_names', key='labels'),
          'cifar100': dict(folder='cifar-100-python', train=['train'], test=['test'], meta='meta', names='fine_label_names', key='fine_labels')}
 
+def _np(mod, name):
+    import importlib
+    try: return getattr(importlib.import_module(mod.replace('numpy.core', 'numpy._core')), name)   # NumPy 2 renamed numpy.core
+    except (ImportError, AttributeError): return getattr(importlib.import_module(mod), name)
+
+class CIFARUnpickler(pickle.Unpickler):
+    "An unpickler for CIFAR batches: dicts, lists, strings, bytes, numbers and NumPy arrays only; anything else is refused"
+    ALLOWED = {('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'), ('numpy', 'ndarray'), ('numpy', 'dtype'),
+               ('numpy.core.multiarray', 'scalar'), ('numpy._core.multiarray', 'scalar'), ('numpy.core.numeric', '_frombuffer'),
+               ('numpy._core.numeric', '_frombuffer'), ('_codecs', 'encode')}   # what NumPy arrays and Python 3's protocol-2 bytes pickle as
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED: raise pickle.UnpicklingError(f"it refers to {module}.{name}, which a CIFAR batch does not hold")
+        return getattr(__import__('codecs'), name) if module == '_codecs' else _np(module, name)
+
 def _unpickle(p):
-    with open(p, 'rb') as f: return pickle.load(f, encoding='latin1')
+    "The dict stored in the CIFAR batch `p`, read by `CIFARUnpickler`: a file that holds anything else is refused, naming it"
+    try:
+        with open(p, 'rb') as f: d = CIFARUnpickler(f, encoding='latin1').load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
+        raise ValueError(f"{p} is not a CIFAR batch ({e}): it was not read. Replace the folder with torchvision's release "
+                         "(python data_scripts/prepare_cifar.py --download).") from None
+    if not isinstance(d, dict): raise ValueError(f"{p} is not a CIFAR batch (it holds a {type(d).__name__}, not a dict): replace it with torchvision's release.")
+    return d
 
 def cifar_dir(name:str, # 'cifar10' or 'cifar100'
               root:str|Path|None=None # data folder, as for `data_root`
@@ -336,10 +374,22 @@ def read_cifar(name:str, # 'cifar10' or 'cifar100'
         r = data_root(root)
         raise _missing(name, [r/spec['folder'], r/name/spec['folder']], f"Put torchvision's {spec['folder']}/ there, pass download=True, or run `python data_scripts/prepare_cifar.py --name {name} --download`.")
     def part(files):
-        ds = [_unpickle(f/b) for b in files]
-        x = torch.from_numpy(np.concatenate([d['data'] for d in ds]).reshape(-1, 3, 32, 32))
-        return Tensors(x, torch.tensor(sum((list(d[spec['key']]) for d in ds), []), dtype=torch.long))
-    return part(spec['train']), part(spec['test']), list(_unpickle(f/spec['meta'])[spec['names']])
+        xs, ys = zip(*(_cifar_batch(f/b, spec['key']) for b in files))
+        return Tensors(torch.from_numpy(np.concatenate(xs)), torch.tensor(sum(ys, []), dtype=torch.long))
+    names = _unpickle(f/spec['meta']).get(spec['names'])
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        raise ValueError(f"{f/spec['meta']} is not CIFAR's meta file: its {spec['names']!r} must be a list of class names. Replace it with torchvision's release.")
+    return part(spec['train']), part(spec['test']), names
+
+def _cifar_batch(p, key):
+    "(images (N, 3, 32, 32) uint8, labels) of the CIFAR batch `p`, after checking its content"
+    d = _unpickle(p)
+    x, y = d.get('data'), d.get(key)
+    if not (isinstance(x, np.ndarray) and x.dtype == np.uint8 and x.ndim == 2 and x.shape[1] == 3072
+            and isinstance(y, list) and len(y) == len(x) and all(type(v) is int for v in y)):
+        raise ValueError(f"{p} is not a CIFAR batch: it must hold 'data', a uint8 array of N x 3072 pixels, and {key!r}, a list of N integers. "
+                         "Replace it with torchvision's release.")
+    return x.reshape(-1, 3, 32, 32), y
 
 # %% ../nbs/01_data.ipynb #e37cd66d
 IMAGE_LISTS = {'imagenet-lt': dict(train='ImageNet_LT_train.txt', test='ImageNet_LT_test.txt', val='ImageNet_LT_val.txt', n_classes=1000),

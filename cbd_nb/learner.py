@@ -14,7 +14,7 @@ __all__ = ['EVENTS', 'COMPILE_DEFAULT', 'COMPILE_MODES', 'GRAPH_EVENTS', 'to_flo
            'load_model', 'eval_batches', 'get_preds', 'CheckpointCallback', 'fuse_bn']
 
 # %% ../nbs/06_learner.ipynb #ecbaed69
-import copy, inspect, io, math, os, time, warnings
+import copy, inspect, io, math, os, pickle, re, time, warnings
 from pathlib import Path
 from operator import attrgetter
 import torch, torch.nn.functional as F, torch.distributed as dist
@@ -597,13 +597,22 @@ def save_model(model:nn.Module, # a `Net` (or its DDP wrapper)
     torch.save(dict(model=model.state_dict(), config=getattr(model, 'config', None), **extra), buf)
     return atomic_write(path, buf.getvalue())
 
+def _forbidden(e:Exception)->str|None:
+    "The class or function that torch's weights-only unpickler refused to load, named in its message; None for another failure"
+    m = re.search(r'GLOBAL ([\w.]+)|Unsupported global: GLOBAL ([\w.]+)|global: ([\w.]+)', str(e))
+    return next((g for g in m.groups() if g), None) if m else None
+
 def load_checkpoint(path:str|Path # a file written by `save_model` or `CheckpointCallback`
                    )->dict:
     "The dict stored in `path`, on the CPU, or a clear error for a missing, truncated or corrupt file"
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"Checkpoint {path} does not exist.")
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: ck = f" ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})"
+    except Exception as e:
+        if isinstance(e, pickle.UnpicklingError) and (g := _forbidden(e)):   # never loaded another way, whatever torch's message advises
+            raise ValueError(f"{path} holds objects that a checkpoint must not hold (it refers to {g}): a cbd_nb checkpoint holds only tensors and "
+                             "plain data. It was not written by cbd_nb, or it was altered, and it was not loaded. Delete it and re-run.") from None
+        ck = f" ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})"
     if isinstance(ck, dict) and 'model' in ck: return ck
     raise ValueError(f"{path} is not a valid checkpoint{ck if isinstance(ck, str) else ''}: it is truncated or corrupt "
                      "(an interrupted copy, or not written by save_model). Delete it and re-run.")
