@@ -22,14 +22,13 @@ def before_package(rev):
 
 def fits(r, train, epochs, old):
     "name -> function that builds and fits the recipe's stage-1 network for `epochs` epochs"
-    from cbd_nb.learner import Learner, Augment
-    from cbd_nb.models import create_model
-    kw = dict(bs=r.bs, epochs=epochs, lr=r.lr, wd=r.wd, progress=False)
-    def fit(L, M, **extra):
-        def f(): torch.manual_seed(0); L.Learner(M.create_model(r.arch, 10, 1), train, augment=L.Augment(r.pad, r.flip), **kw, **extra).fit()
+    import cbd_nb.learner as NL, cbd_nb.models as NM, cbd_nb.augment as NA
+    def fit(L, M, A, **extra):
+        "Before the Schedule (issue 19) a Learner took bs, epochs, lr and wd one by one, and Augment lived in the learner module"
+        kw = dict(sched=L.Schedule(epochs=epochs, bs=r.bs, lr=r.lr, wd=r.wd)) if hasattr(L, 'Schedule') else dict(bs=r.bs, epochs=epochs, lr=r.lr, wd=r.wd)
+        def f(): torch.manual_seed(0); L.Learner(M.create_model(r.arch, 10, 1), train, augment=A.Augment(r.pad, r.flip), progress=False, **kw, **extra).fit()
         return f
-    import cbd_nb.learner as NL, cbd_nb.models as NM
-    return {'before': fit(old.learner, old.models), 'now, NCHW': fit(NL, NM, channels_last=False), 'now': fit(NL, NM)}
+    return {'before': fit(old.learner, old.models, old.learner), 'now, NCHW': fit(NL, NM, NA, channels_last=False), 'now': fit(NL, NM, NA)}
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -39,8 +38,8 @@ if __name__ == '__main__':
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    from cbd_nb.pipeline import get_recipe
-    from cbd_nb.data import load_lt
+    from cbd_nb.recipes import get_recipe
+    from cbd_nb.datasets import load_lt
     r = get_recipe('fmnist-lt-small')
     d = load_lt(r.dataset, None, r.imb_factor, r.n_max, r.seed)
     train = d.train

@@ -7,7 +7,7 @@
 # Run from the repository root of a copy of cbd_nb, on a machine with a GPU and torch installed:
 #   OUT=/tmp/out CBD_DATA=/path/to/fashion-mnist [WHEELS=/path/to/wheels] bash benchmarks/gpu_check.sh
 # OUT      folder for what comes back (8 files, flat): summary.txt, env.txt, bench-*.json, bench.log, run.log, results.json, tests.log
-# CBD_DATA folder holding the four Fashion-MNIST idx files (read by cbd_nb.data.fmnist_dir)
+# CBD_DATA folder holding the four Fashion-MNIST idx files (read by cbd_nb.datasets.fmnist_dir)
 # COMPILE  optional --compile of the timed run (default true)
 # WHEELS   optional folder of wheels for missing packages, installed with pip --no-index (no internet needed)
 # No installed console script is needed: the code is imported from this folder through PYTHONPATH.

@@ -8,8 +8,11 @@ then a CBD student for each (alpha, beta, student epochs) in CONFIGS (one torch 
 """
 import json, time, torch
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import load_lt, holdout, class_counts
-from cbd_nb.stages import train_teacher, train_balanced, train_cbd, evaluate
+from cbd_nb.data import holdout, class_counts
+from cbd_nb.datasets import load_lt
+from cbd_nb.stages import train_teacher, train_balanced, train_cbd
+from cbd_nb.evaluate import evaluate
+from cbd_nb.learner import Schedule
 
 @call_parse
 def main(epochs:int, # teacher epochs (and class-balanced epochs)
@@ -22,11 +25,11 @@ def main(epochs:int, # teacher epochs (and class-balanced epochs)
     torch.set_num_threads(threads)
     d = load_lt('fashion-mnist', n_max=1000, imb_factor=100, seed=seed)
     kept, _ = holdout(d.train.labels, 0.1, seed); tr = d.train.subset(kept); counts = class_counts(tr.labels, 10)
-    kw = dict(arch='resnet8', epochs=epochs, bs=128, lr=0.1, pad=2, progress=False)
+    kw = dict(arch='resnet8', sched=Schedule(epochs=epochs, bs=128, lr=0.1), pad=2, progress=False)
     def ev(m): r = evaluate(m, d.test, counts); return {k: round(100*r[k], 1) for k in ('all', 'many', 'medium', 'few')}
     t0 = time.time(); T = train_teacher(tr, 10, seed=seed+1, **kw); print('teacher', epochs, ev(T), round(time.time()-t0), flush=True)
     if not skip_cb:
         t0 = time.time(); print('cb', epochs, ev(train_balanced(tr, 10, seed=seed, **kw)), round(time.time()-t0), flush=True)
     for a, b, se in json.loads(configs):
-        t0 = time.time(); m = train_cbd(tr, 10, [T], a, b, seed=seed, **{**kw, 'epochs': se})
+        t0 = time.time(); m = train_cbd(tr, 10, [T], a, b, seed=seed, **{**kw, 'sched': Schedule(epochs=se, bs=128, lr=0.1)})
         print('cbd', a, b, se, ev(m), round(time.time()-t0), flush=True)

@@ -29,9 +29,10 @@ def synthetic(n=10_000, d=64, n_classes=20, seed=0):
 def real(checkpoint=None):
     "Fashion-MNIST test features (10,000 x 64) of an untrained resnet8, or of the network in `checkpoint`"
     import torch
-    from cbd_nb.data import load_lt
+    from cbd_nb.datasets import load_lt
     from cbd_nb.models import create_model
-    from cbd_nb.learner import get_preds, load_model
+    from cbd_nb.evaluate import get_preds
+    from cbd_nb.checkpoint import load_model
     torch.manual_seed(0)
     d = load_lt('fashion-mnist', imb_factor=10)
     m = load_model(checkpoint) if checkpoint else create_model('resnet8', len(d.classes), in_chans=1)

@@ -6,23 +6,24 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
-           'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe', 'run',
-           'cli_message', 'main']
+           'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe',
+           'recipe_options', 'run', 'cli_message', 'parser', 'main']
 
-# %% ../nbs/10_cli.ipynb #7733268f
-import dataclasses, errno, os, re, shlex, signal, sys, threading
+# %% ../nbs/10_cli.ipynb #0722b994
+import argparse, errno, os, re, shlex, signal, sys, threading
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser, store_true, bool_arg
 from .core import UserError
-from .data import load_lt, summary, fmnist_dir
-from .models import ARCHS
-from .methods import METHODS
+from .datasets import load_lt, summary, fmnist_dir
 from .bench import bench
-from .pipeline import RECIPES, RECIPE_RULES, Recipe, RecipeError, get_recipe, Run, results_table
-from .learner import init_distributed, COMPILE_MODES
+from .recipes import RECIPES, RECIPE_RULES, SETTINGS, RecipeError, get_recipe
+from .pipeline import Run
+from .results import results_table
+from .learner import init_distributed
+from .steps import COMPILE_MODES
 import torch.distributed as dist
 
-# %% ../nbs/10_cli.ipynb #b507d2fa
+# %% ../nbs/10_cli.ipynb #691e21fc
 def format_table(rows:list[dict] # one dict per row, the same keys in each
                 )->str:
     "Rows as an aligned plain-text table (None shows as '-')"
@@ -33,7 +34,7 @@ def format_table(rows:list[dict] # one dict per row, the same keys in each
     line = lambda vals: '  '.join(str(v).rjust(w[c]) for c, v in zip(cols, vals))
     return '\n'.join([line(cols), line('-' * w[c] for c in cols)] + [line(cell(r[c]) for c in cols) for r in rows])
 
-# %% ../nbs/10_cli.ipynb #1e240cfb
+# %% ../nbs/10_cli.ipynb #dd23c055
 def dataset_summaries(datasets:list[str]=('digits', 'fashion-mnist'), # dataset names for `load_lt`
                       imb_factor:float=100, # n_max/n_min
                       n_max:int|None=None, # images in the largest class; None: the largest possible
@@ -48,7 +49,7 @@ def dataset_summaries(datasets:list[str]=('digits', 'fashion-mnist'), # dataset 
         rows.append(summary(load_lt(name, root, imb_factor, n_max, seed)))
     return rows
 
-# %% ../nbs/10_cli.ipynb #689055bc
+# %% ../nbs/10_cli.ipynb #a836e7e3
 def check_options(**opts # option name -> value, named like the recipe fields
                  ):
     "Raise a `RecipeError` for the first value outside the range of the recipe field of the same name (None is left alone)"
@@ -67,7 +68,7 @@ def data(datasets:str='digits,fashion-mnist', # comma-separated dataset names
     check_options(imb_factor=imb_factor, n_max=n_max, seed=seed)
     print(format_table(dataset_summaries(datasets.split(','), imb_factor, n_max, seed, root)))
 
-# %% ../nbs/10_cli.ipynb #72235052
+# %% ../nbs/10_cli.ipynb #4ede786a
 class Interrupted(UserError):
     "The user stopped a run (Ctrl-C or SIGTERM); `code` is the exit status"
     def __init__(self, msg:str, # the one line to show
@@ -93,7 +94,7 @@ def resume_command(opts:dict, # the options of `run`, as passed
             for k, v in opts.items() if k != 'resume' and v is not None and not (k in switches and not v)]
     return ' '.join(['cbd-nb run', *args, '--resume'])
 
-# %% ../nbs/10_cli.ipynb #aa85237a
+# %% ../nbs/10_cli.ipynb #db2694a0
 def compile_arg(v:str # the value given to --compile
                )->bool|str:
     "`--compile` as `Learner` takes it: true, false, or one of `COMPILE_MODES` (model, graph, graph+model)"
@@ -110,46 +111,38 @@ def main_recipe(root:str|None=None # data folder, as for `cbd-nb run --root`
     return FALLBACK_RECIPE
 
 
-# %% ../nbs/10_cli.ipynb #beaed1d0
+
+# %% ../nbs/10_cli.ipynb #90388d0d
+def recipe_options(p:argparse.ArgumentParser # the parser of `cbd-nb run`
+                  )->argparse.ArgumentParser:
+    "`p` with one option per recipe setting (`SETTINGS`): its type, choices and help, and None (the recipe's value) by default"
+    for f in SETTINGS:
+        typ = next((a for a in getattr(f.type, '__args__', (f.type,)) if a is not type(None)), f.type)   # int|None -> int
+        p.add_argument('--' + f.name.replace('_', '-'), dest=f.name, default=None, type=bool_arg if typ is bool else typ,
+                       choices=f.metadata['choices'], help=f.metadata['help'])
+    return p
+
 @call_parse
 def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MAIN_RECIPE}, or {FALLBACK_RECIPE} where Fashion-MNIST is missing)"]=None,
         out:str=None, # output folder (default: runs/RECIPE)
-        methods:Annotated[str, "comma-separated methods to run, plus those they need (default: the recipe's: all, except in " + ', '.join(k for k, r in RECIPES.items() if r.methods) + "). " + " ".join(f"{k}: {m.about}" for k, m in METHODS.items())]=None,
-        epochs:int=None, # epochs of every network
-        seed:int=None, # seed of data subset, initialisation and sampling
-        imb_factor:float=None, # imbalance factor n_max/n_min
-        n_max:int=None, # images in the largest class
-        arch:Annotated[str, "network of every stage", {'choices': list(ARCHS)}]=None,
-        width:int=None, # channel multiplier of the CIFAR ResNets
-        bs:int=None, # batch size
-        lr:float=None, # learning rate per 256 images
-        wd:float=None, # weight decay
-        pad:int=None, # random-crop padding
-        flip:bool_arg=None, # random horizontal flips: true or false
-        teachers:int=None, # teachers of CBD-ENS (half vanilla, half colour-jittered)
-        alpha:float=None, # CBD's share of the distillation term, in [0, 1]
-        beta:float=None, # CBD's distillation scale
-        crt_epochs:int=None, # cRT classifier epochs
-        lws_epochs:int=None, # LWS epochs
-        val_per_class:int=None, # validation images per class, drawn outside the long-tailed subset
-        size:int=None, # image side (image-list datasets only)
         device:str=None, # cpu, cuda, cuda:1 (default: CUDA if available)
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
         resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
         quiet:store_true=False, # no progress bars
-        compile:compile_arg=None # true, false, model (torch.compile the model), graph (the whole step as one CUDA graph) or graph+model (both); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
+        compile:compile_arg=None, # true, false, model (torch.compile the model), graph (the whole step as one CUDA graph) or graph+model (both); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
+        **settings # recipe settings (`cbd_nb.recipes.SETTINGS`), e.g. epochs=5, methods='CE,CBD'; on the command line `--epochs 5`
        ):
     "Train and compare the methods of `cbd_nb.methods.METHODS` on a named recipe"
-    opts = dict(locals())
-    if recipe is None: recipe = opts['recipe'] = main_recipe(root)
-    r = get_recipe(recipe, **{f.name: opts[f.name] for f in dataclasses.fields(Recipe) if f.name in opts})
+    if recipe is None: recipe = main_recipe(root)
+    opts = dict(recipe=recipe, out=out, methods=settings.pop('methods', None), **settings, device=device, root=root, resume=resume, quiet=quiet, compile=compile)
+    r = get_recipe(recipe, **{k: opts[k] for k in ('methods', *settings)})
     out = out or f'runs/{r.name}'
     again = resume_command({**opts, 'out': out})
     rank, world = init_distributed()       # under torchrun: one process per device, rank 0 writes
     main_thread = threading.current_thread() is threading.main_thread()    # only there may a signal handler be set
     job, term = None, signal.signal(signal.SIGTERM, _terminate) if main_thread else None   # SIGTERM (kill, a scheduler) ends the run as Ctrl-C does
     try:
-        res = (job := Run(r, out, resume, device, root, progress=not quiet, methods=methods, compile=compile)).all()
+        res = (job := Run(r, out, resume, device, root, progress=not quiet, compile=compile)).all()
         if world > 1: dist.barrier(); dist.destroy_process_group()
     except KeyboardInterrupt as e:
         where = f"in {job.doing}" if job else "before training started"
@@ -168,7 +161,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
     print(format_table(results_table(res)))
     print(f"\naccuracy in %, class-averaged over the balanced test set; results in {out}/results.json, report in {out}/report.html")
 
-# %% ../nbs/10_cli.ipynb #dc2c7cef
+# %% ../nbs/10_cli.ipynb #7a90c6f5
 COMMANDS = {'run': run, 'data': data, 'bench': bench}
 USER_ERRORS = (UserError, ValueError, FloatingPointError, OSError, KeyboardInterrupt)   # shown as one line; anything else is a bug
 
@@ -179,13 +172,19 @@ def cli_message(e:BaseException # a user's or the environment's error
     if isinstance(e, KeyboardInterrupt): return 'interrupted.'
     return re.sub(r',? (or )?pass download=True,?', '', str(e))    # the CLI has no download option; the message's other fixes remain
 
+def parser(cmd:str # a key of `COMMANDS`
+          )->argparse.ArgumentParser:
+    "The command-line parser of `cbd-nb CMD`: its function's parameters, and for `run` every recipe setting"
+    p = anno_parser(COMMANDS[cmd], prog=f'cbd-nb {cmd}')
+    return recipe_options(p) if cmd == 'run' else p
+
 def main():
     "Run `cbd-nb <command> [options]`; `cbd-nb <command> --help` documents each command"
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(f"usage: cbd-nb {{{','.join(COMMANDS)}}} [options]\n" + '\n'.join(f"  {k:6} {f.__doc__}" for k, f in COMMANDS.items()))
         sys.exit(0 if len(sys.argv) > 1 and sys.argv[1] in ('-h', '--help') else 2)
     cmd, f = sys.argv[1], COMMANDS[sys.argv[1]]
-    args = vars(anno_parser(f, prog=f'cbd-nb {cmd}').parse_args(sys.argv[2:]))
+    args = vars(parser(cmd).parse_args(sys.argv[2:]))
     args.pop('pdb', None); args.pop('xtra', None)
     try: f(**args)
     except USER_ERRORS as e:

@@ -7,16 +7,16 @@ Docs: https://cbd-nb.github.io/cbd_nb/models.html.md"""
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'DEPTHS', 'ARCHS', 'CosineClassifier', 'make_classifier', 'conv_bn', 'BasicBlock', 'init_resnet',
            'make_stage', 'ResNetCifar', 'Out', 'check_pos_int', 'Net', 'resnet50_body', 'cifar_body',
-           'check_model_args', 'create_model', 'Distiller', 'count_params', 'weight_norms']
+           'check_model_args', 'create_model', 'Distiller', 'count_params', 'weight_norms', 'fuse_bn']
 
-# %% ../nbs/04_models.ipynb #6489fd5b
-import math
+# %% ../nbs/04_models.ipynb #18efbcdd
+import copy, math
 from typing import NamedTuple
 import torch, torchvision
 from torch import nn
 import torch.nn.functional as F
 
-# %% ../nbs/04_models.ipynb #5470441a
+# %% ../nbs/04_models.ipynb #28d9699b
 class CosineClassifier(nn.Module):
     "Logits = scale * cosine(feature, class weight); no bias, fixed scale"
     def __init__(self, in_features:int, # feature size D
@@ -32,7 +32,7 @@ class CosineClassifier(nn.Module):
     def forward(self, x): return self.scale * F.linear(F.normalize(x, dim=-1), F.normalize(self.weight, dim=-1))
     def extra_repr(self): return f"in_features={self.in_features}, n_classes={self.n_classes}, scale={self.scale.item():g}"
 
-# %% ../nbs/04_models.ipynb #2243acf8
+# %% ../nbs/04_models.ipynb #e392ea58
 CLASSIFIERS = ('cosine', 'linear')
 
 def make_classifier(kind:str, # 'cosine' (CBD, scale 20) or 'linear' (nn.Linear with bias)
@@ -44,7 +44,7 @@ def make_classifier(kind:str, # 'cosine' (CBD, scale 20) or 'linear' (nn.Linear 
     if kind not in CLASSIFIERS: raise ValueError(f"classifier={kind!r} is not supported: use one of {CLASSIFIERS}.")
     return CosineClassifier(in_features, n_classes, scale) if kind == 'cosine' else nn.Linear(in_features, n_classes)
 
-# %% ../nbs/04_models.ipynb #5c60a4fe
+# %% ../nbs/04_models.ipynb #d366ae1b
 def conv_bn(ni:int, # input channels
             nf:int, # output channels
             ks:int=3, # kernel size
@@ -53,7 +53,7 @@ def conv_bn(ni:int, # input channels
     "Convolution (no bias, 'same' padding) followed by BatchNorm"
     return nn.Sequential(nn.Conv2d(ni, nf, ks, stride, padding=ks // 2, bias=False), nn.BatchNorm2d(nf, eps=1e-5, momentum=0.1))
 
-# %% ../nbs/04_models.ipynb #1e9c2e91
+# %% ../nbs/04_models.ipynb #813305a9
 class BasicBlock(nn.Module):
     "ReLU(x + BN(conv(ReLU(BN(conv(x)))))), with a 1x1-conv+BN shortcut when the shape changes"
     def __init__(self, ni:int, # input channels
@@ -65,7 +65,7 @@ class BasicBlock(nn.Module):
         self.shortcut = conv_bn(ni, nf, 1, stride) if stride != 1 or ni != nf else nn.Identity()
     def forward(self, x): return F.relu(self.shortcut(x) + self.conv2(F.relu(self.conv1(x))))
 
-# %% ../nbs/04_models.ipynb #b136a3c2
+# %% ../nbs/04_models.ipynb #809e4860
 def init_resnet(model:nn.Module # a network built from `conv_bn` / `BasicBlock`
                )->nn.Module:
     "Kaiming-normal convs, BN gamma=1 beta=0, and gamma=0 on the last BN of every residual branch"
@@ -76,7 +76,7 @@ def init_resnet(model:nn.Module # a network built from `conv_bn` / `BasicBlock`
         if isinstance(m, BasicBlock): nn.init.zeros_(m.conv2[1].weight)
     return model
 
-# %% ../nbs/04_models.ipynb #ff4779fd
+# %% ../nbs/04_models.ipynb #d2d6dd1d
 DEPTHS = (8, 20, 32)
 
 def make_stage(ni:int, # input channels
@@ -103,7 +103,7 @@ class ResNetCifar(nn.Module):
         init_resnet(self)
     def forward(self, x): return self.pool(self.stages(self.stem(x)))
 
-# %% ../nbs/04_models.ipynb #2a1c6a09
+# %% ../nbs/04_models.ipynb #1c951ba2
 class Out(NamedTuple):
     "What `Net` returns; a `Distiller` fills in the teachers' fields"
     logits: torch.Tensor # (N, C) class scores
@@ -111,7 +111,7 @@ class Out(NamedTuple):
     teacher_feat: torch.Tensor|None = None # (N, K*D') the K teachers' L2-normalised features, concatenated (CBD's target)
     teacher_logits: torch.Tensor|None = None # (N, C) the teachers' mean logits (logit KD's target)
 
-# %% ../nbs/04_models.ipynb #428977ed
+# %% ../nbs/04_models.ipynb #715bbb38
 def check_pos_int(name:str, # argument name, for the message
                   v, # the value to check
                   none_ok:bool=False # whether None is allowed too
@@ -121,7 +121,7 @@ def check_pos_int(name:str, # argument name, for the message
     if isinstance(v, bool) or not isinstance(v, int) or v < 1:
         raise ValueError(f"{name}={v!r}: must be a positive integer{' or None' if none_ok else ''}.")
 
-# %% ../nbs/04_models.ipynb #a0e23252
+# %% ../nbs/04_models.ipynb #f4009940
 class Net(nn.Module):
     "Body, optional Linear+ReLU projection, then a cosine or linear classifier"
     def __init__(self, body:nn.Module, # images -> pooled features (N, feat_dim)
@@ -148,7 +148,7 @@ class Net(nn.Module):
         f = self.features(x)
         with torch.autocast(f.device.type, enabled=False): return Out(self.classifier(f.float()), f)   # logits in fp32 under bf16 autocast
 
-# %% ../nbs/04_models.ipynb #eb85e5ac
+# %% ../nbs/04_models.ipynb #62f8e6d1
 def resnet50_body(in_chans:int=3 # 1 (grey) or 3 (RGB)
                  )->nn.Module:
     "torchvision ResNet-50 from random weights, zero-init residual BNs, `fc` removed: images to 2048-d features"
@@ -160,7 +160,7 @@ def resnet50_body(in_chans:int=3 # 1 (grey) or 3 (RGB)
     body.feat_dim = 2048
     return body
 
-# %% ../nbs/04_models.ipynb #65c3ace8
+# %% ../nbs/04_models.ipynb #689d8e04
 def cifar_body(depth:int # 8, 20 or 32
               ):
     "A builder `(in_chans, width) -> ResNetCifar(depth, in_chans, width)`"
@@ -190,7 +190,7 @@ def check_model_args(arch:str, # must be in `ARCHS`
     if not scale > 0: raise ValueError(f"scale={scale}: the cosine scale must be positive (CBD uses 20, LDAM 30).")
     if arch == 'resnet50' and width != 1: raise ValueError(f"width={width}: resnet50 has a fixed width; use width=1 (width applies to resnet8/20/32).")
 
-# %% ../nbs/04_models.ipynb #2686bcbe
+# %% ../nbs/04_models.ipynb #9158131d
 def create_model(arch:str='resnet32', # one of `ARCHS`: resnet8, resnet20, resnet32 (CIFAR-style) or resnet50 (torchvision)
                  n_classes:int=10, # number of classes C
                  in_chans:int=3, # 1 (grey) or 3 (RGB)
@@ -204,7 +204,7 @@ def create_model(arch:str='resnet32', # one of `ARCHS`: resnet8, resnet20, resne
     body = ARCHS[arch](in_chans, width)
     return Net(body, body.feat_dim, n_classes, classifier, proj_dim, config=dict(arch=arch, in_chans=in_chans, width=width), scale=scale)
 
-# %% ../nbs/04_models.ipynb #e3970eef
+# %% ../nbs/04_models.ipynb #e17a95cd
 class Distiller(nn.Module):
     "The student plus frozen teachers: forward returns the student's `Out` with the teachers' features and logits"
     def __init__(self, student:nn.Module, # the network being trained, returning `Out`
@@ -228,16 +228,28 @@ class Distiller(nn.Module):
     def state_dict(self, *args, **kwargs): return self.student.state_dict(*args, **kwargs)
     def load_state_dict(self, *args, **kwargs): return self.student.load_state_dict(*args, **kwargs)
 
-# %% ../nbs/04_models.ipynb #5a71d507
+# %% ../nbs/04_models.ipynb #afd0c52d
 def count_params(model:nn.Module, # any module
                  trainable_only:bool=False # count only parameters with requires_grad
                 )->int:
     "Number of parameters (buffers such as the cosine scale are not parameters)"
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
-# %% ../nbs/04_models.ipynb #d0a00f46
+# %% ../nbs/04_models.ipynb #3031da19
 def weight_norms(model:nn.Module # a `Net`, or a classifier with a (C, D) `weight`
                 )->torch.Tensor:
     "L2 norm of each class's classifier weight vector, shape (C,)"
     clf = getattr(model, 'classifier', model)
     return clf.weight.detach().norm(dim=1)
+
+# %% ../nbs/04_models.ipynb #05269c39
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+def fuse_bn(model:nn.Module # a trained network built from `conv_bn` blocks (Conv2d then BatchNorm2d in an nn.Sequential)
+           )->nn.Module:
+    "A frozen eval-mode copy of `model` with every BatchNorm folded into its convolution"
+    m = copy.deepcopy(model).eval().requires_grad_(False)
+    for s in m.modules():
+        if isinstance(s, nn.Sequential) and len(s) == 2 and isinstance(s[0], nn.Conv2d) and isinstance(s[1], nn.BatchNorm2d):
+            s[0], s[1] = fuse_conv_bn_eval(s[0], s[1]), nn.Identity()
+    return m

@@ -12,7 +12,7 @@ import gzip, pickle
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from .data import CIFAR, IMAGE_LISTS
+from .datasets import CIFAR, IMAGE_LISTS
 
 # %% ../nbs/09_test_utils.ipynb #e4365524
 def _dump(obj, p):

@@ -24,7 +24,7 @@ from .data import lt_counts, shot_groups
 from .samplers import sampling_probs
 from .metrics import confusion_matrix, calibration_bins, ece
 from .models import weight_norms
-from .learner import get_preds
+from .evaluate import get_preds
 from .methods import METHODS
 
 # %% ../nbs/11_viz.ipynb #8e4be896

@@ -1,6 +1,7 @@
 "Shared by the data_scripts: write and report one long-tailed split file."
 from pathlib import Path
-from cbd_nb.data import make_split, split_path, class_counts, summary, load_lt
+from cbd_nb.data import make_split, split_path, class_counts
+from cbd_nb.datasets import summary, load_lt
 
 def write_split(name, labels, out, imb_factor, n_max, seed, profile, root=None, val_per_class=20):
     "Make a seeded split of `labels` (with its validation split), save it under `out`, check it reloads, and print what was done"

@@ -2,7 +2,7 @@
 "Check (or download) CIFAR-10/100 in torchvision's format, verify checksums and counts, and write the long-tailed split file of Cao et al.'s IMBALANCECIFAR10/100 (with a balanced validation split)."
 import sys; sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import read_cifar, cifar_dir, check_md5
+from cbd_nb.datasets import read_cifar, cifar_dir, check_md5
 from _common import write_split, check_counts
 
 @call_parse

@@ -2,7 +2,7 @@
 "Write a long-tailed split file of scikit-learn's bundled digits (no download: the data ship with scikit-learn)."
 import sys; sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
 from fastcore.script import call_parse
-from cbd_nb.data import read_digits
+from cbd_nb.datasets import read_digits
 from _common import write_split, check_counts
 
 @call_parse

@@ -3,7 +3,7 @@
 import shutil, sys; sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
 from pathlib import Path
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import read_fashion_mnist, fmnist_dir, data_root, FMNIST_FILES, check_md5, find_idx
+from cbd_nb.datasets import read_fashion_mnist, fmnist_dir, data_root, FMNIST_FILES, check_md5, find_idx
 from _common import write_split, check_counts
 
 @call_parse

@@ -2,7 +2,8 @@
 "Check an image-list benchmark (ImageNet-LT, iNaturalist 2018, Places-LT): split lists (train, official val where there is one, test), counts, images on disk, list checksums."
 import sys
 from fastcore.script import call_parse, store_true
-from cbd_nb.data import read_image_list, read_val_list, file_md5, data_root, IMAGE_LISTS, class_counts
+from cbd_nb.data import class_counts
+from cbd_nb.datasets import read_image_list, read_val_list, file_md5, data_root, IMAGE_LISTS
 
 SIZES = {'imagenet-lt': dict(train=115_846, val=20_000, test=50_000), 'inat18': dict(train=437_513, test=24_426),
          'places-lt': dict(train=62_500, val=7_300, test=36_500)}

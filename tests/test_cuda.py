@@ -3,18 +3,19 @@ import os, socket, subprocess, sys, warnings
 import pytest, torch
 import cbd_nb.learner as L
 from cbd_nb.core import set_seed
-from cbd_nb.data import load_lt
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
-from cbd_nb.learner import Learner, Augment, Callback, rank_device
+from cbd_nb.learner import Learner, Schedule, Callback, rank_device
+from cbd_nb.augment import Augment
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU: torch.cuda.is_available() is False")]
 
 @pytest.fixture(scope='module')
 def digits(): return load_lt('digits', imb_factor=10)
 
-def learner(digits, **kw):
+def learner(digits, epochs=1, **kw):
     set_seed(0)
-    return Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, bs=64, lr=.8, augment=Augment(pad=1),
+    return Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=epochs, bs=64, lr=.8), augment=Augment(pad=1),
                    device='cuda', progress=False, **kw)
 
 class Dtypes(Callback):
@@ -39,13 +40,13 @@ def test_rank_device_follows_local_rank(monkeypatch):
 
 SCRIPT = '''
 import torch, torch.distributed as dist
-from cbd_nb.learner import init_distributed, rank_device, Learner
-from cbd_nb.data import load_lt
+from cbd_nb.learner import init_distributed, rank_device, Learner, Schedule
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
 rank, world = init_distributed()
 t = torch.ones(3, device=rank_device('cuda'))
 dist.all_reduce(t)
-learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, bs=64, epochs=1, progress=False)
+learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), progress=False)
 learn.fit()
 print(f"backend {dist.get_backend()} rank {rank}/{world} device {learn.device} current {torch.cuda.current_device()} sum {t.sum().item():g} steps {learn.step}", flush=True)
 dist.destroy_process_group()
@@ -72,21 +73,21 @@ def test_compiled_step_trains_like_eager(digits, mode):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter('always'); comp.fit()
     assert not [o for o in w if 'eager mode' in str(o.message)], [str(o.message) for o in w]
-    if mode is True: assert comp.mode == 'graph' and comp.step_graph is not None
-    elif mode == 'model': assert comp.compiled is not None and comp.graphs
-    else: assert comp.whole_step and comp.step_graph is not None and comp.compiled is not None and not comp.graphs
+    if mode is True: assert comp.runner.mode == 'graph' and comp.runner.fn is not None
+    elif mode == 'model': assert comp.runner.compiled is not None and comp.runner.graphs
+    else: assert comp.runner.captures and comp.runner.fn is not None and comp.runner.compiled is not None
     e, c = eager.recorder.epoch_losses, comp.recorder.epoch_losses
     assert c[-1] < c[0], c
     assert abs(c[-1] - e[-1]) < .25 * e[-1], (e, c)          # same recipe, same data: similar loss (bf16, different kernels)
 
 def test_graph_step_jitter_and_refit(digits):
     "The jitter runs before the captured step; a second fit reuses the graph and still trains"
-    learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, bs=64, epochs=3, lr=.8,
+    learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=3, bs=64, lr=.8),
                     augment=Augment(pad=1, jitter=True), device='cuda', compile='graph', progress=False)
-    learn.fit(); g, first = learn.step_graph, learn.recorder.epoch_losses[0]
-    assert learn.mode == 'graph' and not learn.aug_in_graph and g is not None
+    learn.fit(); g, first = learn.runner.fn, learn.recorder.epoch_losses[0]
+    assert learn.runner.mode == 'graph' and not learn.runner.aug_inside and g is not None
     learn.fit()                                               # continues from the trained weights
-    assert learn.step_graph is g and learn.recorder.epoch_losses[-1] < first, (first, learn.recorder.epoch_losses)
+    assert learn.runner.fn is g and learn.recorder.epoch_losses[-1] < first, (first, learn.recorder.epoch_losses)
 
 def test_bench_on_cuda(tmp_path):
     from cbd_nb.bench import bench

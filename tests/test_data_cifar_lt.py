@@ -6,7 +6,8 @@ class's download metadata. On a fake tree it runs through torchvision's own CIFA
 fake files are not the official release); on the real profile it runs on labels alone, with `data` holding indices."""
 import numpy as np, pytest, torch, torchvision
 from torchvision.datasets import cifar
-from cbd_nb.data import load_lt, make_split, lt_counts, read_cifar
+from cbd_nb.data import make_split, lt_counts
+from cbd_nb.datasets import load_lt, read_cifar
 from cbd_nb.test_utils import fake_cifar
 
 # ---- kaidic/LDAM-DRW imbalance_cifar.py @ 2536330 (verbatim apart from line breaks) ----

@@ -3,7 +3,8 @@ import json, subprocess, sys
 from pathlib import Path
 import pytest
 from cbd_nb.test_utils import fake_cifar, fake_image_list, fake_fashion_mnist
-from cbd_nb.data import LTSplit, load_lt, lt_counts
+from cbd_nb.data import LTSplit, lt_counts
+from cbd_nb.datasets import load_lt
 
 SCRIPTS = Path(__file__).parent.parent/'data_scripts'
 

@@ -1,7 +1,8 @@
 "Validation splits: balanced, seeded, drawn outside the long-tailed subset, recorded in the split file; official lists for image-list benchmarks."
 import json, dataclasses
 import pytest, torch
-from cbd_nb.data import load_lt, make_split, select_val, LTSplit, class_counts, read_digits, summary
+from cbd_nb.data import make_split, select_val, LTSplit, class_counts
+from cbd_nb.datasets import load_lt, read_digits, summary
 from cbd_nb.test_utils import fake_cifar, fake_image_list, fake_fashion_mnist
 
 def test_digits_val_outside_subset_where_possible():

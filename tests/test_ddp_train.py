@@ -2,9 +2,11 @@
 import gc, os, sys, textwrap
 import torch, torch.distributed as dist, torch.multiprocessing as mp
 from cbd_nb.core import set_seed
-from cbd_nb.data import load_lt
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
-from cbd_nb.learner import Learner, Augment, CheckpointCallback, load_model
+from cbd_nb.learner import Learner, Schedule, CheckpointCallback
+from cbd_nb.augment import Augment
+from cbd_nb.checkpoint import load_model
 from torchrun_util import torchrun, free_port
 
 BS, EPOCHS = 64, 2
@@ -22,7 +24,7 @@ def _worker(rank, world, port, out, ck):
     data = load_lt('digits', imb_factor=10)
     set_seed(rank)   # different initial weights on each rank: DDP must broadcast rank 0's
     model = create_model('resnet8', n_classes=10, in_chans=1)
-    learn = Learner(model, data.train, bs=BS, epochs=EPOCHS, lr=0.4, augment=Augment(pad=1), cbs=[CheckpointCallback(ck)], progress=False)
+    learn = Learner(model, data.train, sched=Schedule(epochs=EPOCHS, bs=BS, lr=0.4), augment=Augment(pad=1), cbs=[CheckpointCallback(ck)], progress=False)
     init = _flat(model)   # after the DDP wrap: rank 0's weights everywhere
     learn.fit()
     now = _flat(model)
@@ -54,14 +56,14 @@ def test_two_ranks_train_in_sync(tmp_path):
 
 SCRIPT = '''
 import gc, torch
-from cbd_nb.data import load_lt
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.core import set_seed
-from cbd_nb.learner import Learner, init_distributed
+from cbd_nb.learner import Learner, Schedule, init_distributed
 rank, world = init_distributed()
 torch.set_num_threads(1)
 set_seed(0)
-learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, bs=64, epochs=1, progress=False)
+learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), progress=False)
 learn.fit()
 flat = torch.cat([p.detach().flatten() for p in learn.model.parameters()])
 got = [torch.empty_like(flat) for _ in range(world)]

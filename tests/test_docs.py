@@ -21,7 +21,10 @@ def test_exports_documented(mod):
         o = getattr(m, name)
         if not (inspect.isfunction(o) or inspect.isclass(o)) or getattr(o, '__module__', None) != m.__name__: continue
         if not (o.__doc__ or '').strip(): problems.append(f'{name}: no docstring')
-        if dataclasses.is_dataclass(o): f = o                  # fields documented in the class body
+        if dataclasses.is_dataclass(o):                        # fields documented in the class body, or by their `help` metadata (a recipe `setting`)
+            helped = {fl.name for fl in dataclasses.fields(o) if fl.metadata.get('help')}
+            if (miss := [p for p in _undocumented(o) if p not in helped]): problems.append(f'{name}: undocumented fields {miss}')
+            continue
         elif inspect.isclass(o):
             if '__init__' not in vars(o): continue
             f = o.__init__
@@ -50,3 +53,26 @@ def test_docs_notebooks_process_and_leave_git_clean(tmp_path):
     assert procd == {p.relative_to(repo/'nbs') for p in (repo/'nbs').rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(repo/'nbs').parts)}
     main = sorted(str(p.relative_to(repo/'_proc')) for p in (repo/'_proc').rglob('*.ipynb') if '__main__.' in p.read_text())
     assert not main, f"`__main__.` in the rendered pages {main}: quote an annotation that names a class of the same notebook (->'Net')"
+
+SURFACES = [('06_learner.ipynb', 'cbd_nb.learner', 'Learner'), ('08_pipeline.ipynb', 'cbd_nb.pipeline', 'Run')]
+
+@pytest.mark.parametrize('nb,mod,cls', SURFACES)
+def test_class_surface_is_shown_first(nb, mod, cls):
+    "A class explained cell by cell with @patch shows its whole surface (every public method, one line each) before the first @patch"
+    import json, re
+    cells = json.loads((Path(__file__).parent.parent/'nbs'/nb).read_text())['cells']
+    src = lambda c: ''.join(c['source'])
+    table = next(i for i, c in enumerate(cells) if c['cell_type'] == 'markdown' and '| method | what it does |' in src(c))
+    first_patch = next(i for i, c in enumerate(cells) if c['cell_type'] == 'code' and '@patch' in src(c))
+    listed = set(re.findall(r'^\| `(\w+)` \|', src(cells[table]), re.M))
+    k = getattr(importlib.import_module(mod), cls)
+    public = {n for n, v in vars(k).items() if callable(v) and not n.startswith('_')}
+    assert table < first_patch and listed == public, (sorted(public - listed), sorted(listed - public))
+
+def test_sidebar_lists_every_notebook_and_only_those():
+    "Every notebook of the docs is in sidebar.yml, and every entry there exists (issue 20)"
+    import re
+    nbs = Path(__file__).parent.parent/'nbs'
+    listed = re.findall(r'^\s*-\s+(\S+\.ipynb)\s*$', (nbs/'sidebar.yml').read_text(), re.M)
+    pages = {str(p.relative_to(nbs)) for p in nbs.rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(nbs).parts)}
+    assert len(listed) == len(set(listed)) and set(listed) == pages, (sorted(pages - set(listed)), sorted(set(listed) - pages))

@@ -1,9 +1,11 @@
 "Every loss of the `LOSSES` registry trains through `Learner` as it is, and a distillation run checkpoints the student alone."
 import pytest, torch
-from cbd_nb.data import Tensors, class_counts
+from cbd_nb.data import class_counts
+from cbd_nb.datasets import Tensors
 from cbd_nb.models import create_model, Distiller, Net
 from cbd_nb.losses import LOSSES, create_loss
-from cbd_nb.learner import Learner, CheckpointCallback, load_model
+from cbd_nb.learner import Learner, Schedule, CheckpointCallback
+from cbd_nb.checkpoint import load_model
 
 DISTILL = {'kd', 'bkd', 'cbd'}
 
@@ -27,7 +29,7 @@ def test_loss_trains_through_learner(name):
     loss = create_loss(name, class_counts(data.y, 4))
     before_s = [p.detach().clone() for p in student.parameters()]
     before_t = [p.detach().clone() for p in teacher.parameters()]
-    learn = Learner(net, data, loss_func=loss, bs=32, epochs=1, lr=0.1, device='cpu', progress=False)
+    learn = Learner(net, data, sched=Schedule(epochs=1, bs=32, lr=0.1), loss_func=loss, device='cpu', progress=False)
     learn.fit()
     assert all(torch.isfinite(torch.tensor(learn.recorder.losses)))
     assert any(not torch.equal(a, p) for a, p in zip(before_s, student.parameters())), f"{name}: the student did not train"
@@ -37,7 +39,7 @@ def test_loss_trains_through_learner(name):
 def test_distiller_checkpoint_is_the_student(tmp_path):
     data = tiny_data()
     student, teacher, net = build('cbd')
-    Learner(net, data, loss_func=create_loss('cbd', class_counts(data.y, 4)), bs=32, epochs=1, device='cpu', progress=False,
+    Learner(net, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('cbd', class_counts(data.y, 4)), device='cpu', progress=False,
             cbs=[CheckpointCallback(tmp_path/'s.pt')]).fit()
     m = load_model(tmp_path/'s.pt')
     assert type(m) is Net and m.config['proj_dim'] == teacher.config['feat_dim']
@@ -47,4 +49,4 @@ def test_distillation_loss_without_teachers_is_refused():
     data = tiny_data()
     student, _, _ = build('kd')
     with pytest.raises(ValueError, match='Distiller'):
-        Learner(student, data, loss_func=create_loss('kd', class_counts(data.y, 4)), bs=32, epochs=1, device='cpu', progress=False).fit()
+        Learner(student, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('kd', class_counts(data.y, 4)), device='cpu', progress=False).fit()

@@ -4,8 +4,9 @@ shipped copy, and writes nothing into either."""
 import json
 from pathlib import Path
 import pytest
-import cbd_nb.data as data, cbd_nb.cli as cli
-from cbd_nb.pipeline import Run, get_recipe, finished_run, RECIPES
+import cbd_nb.datasets as data, cbd_nb.cli as cli
+from cbd_nb.pipeline import Run, finished_run
+from cbd_nb.recipes import get_recipe, RECIPES
 
 TINY = dict(epochs=1, methods='CE,NCM')
 
@@ -36,7 +37,7 @@ def test_shipped_run_is_read_without_writing(shipped, tmp_path):
     before = listing(shipped)
     run = finished_run('digits-lt', runs=tmp_path/'runs', shipped=shipped, **TINY)
     assert run.out == shipped/'digits-lt' and set(run.results['methods']) == {'CE', 'NCM'}
-    assert run.net('ce') is not None and listing(shipped) == before          # loaded from its checkpoint; no lock, no report, nothing written
+    assert run.trained('ce') is not None and listing(shipped) == before          # loaded from its checkpoint; no lock, no report, nothing written
     assert not (tmp_path/'runs').exists()
 
 def test_complete_cli_run_is_preferred_and_incomplete_one_is_not(shipped, tmp_path):

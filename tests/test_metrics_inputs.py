@@ -2,8 +2,8 @@
 import pytest, torch
 from cbd_nb.metrics import confusion_matrix, ece, shot_accuracy
 from cbd_nb.models import create_model
-from cbd_nb.stages import evaluate
-from cbd_nb.data import Tensors
+from cbd_nb.evaluate import evaluate
+from cbd_nb.datasets import Tensors
 
 def test_out_of_range_prediction_is_refused():
     "Before: the prediction 3 with 3 classes was counted as a correct class-2 prediction of the next row"

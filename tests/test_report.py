@@ -2,7 +2,10 @@
 import html, json, re
 import torch
 from cbd_nb.methods import METHODS
-from cbd_nb.pipeline import Run, get_recipe, report_html, report_figures, results_table, verdict, class_avg_se
+from cbd_nb.pipeline import Run
+from cbd_nb.recipes import get_recipe
+from cbd_nb.report import report_html, report_figures, verdict
+from cbd_nb.results import results_table, class_avg_se
 from cbd_nb.viz import method_color, SHOT_COLORS, accuracy_vs_frequency, shot_bars, weight_norm_plot, reliability_diagram
 
 def fake_results(accs=(.6, .9, .7), n_test=30):

@@ -3,9 +3,10 @@ import json, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from cli_util import digits
-from cbd_nb.pipeline import Run, get_recipe
+from cbd_nb.pipeline import Run
+from cbd_nb.recipes import get_recipe
 from cbd_nb.methods import Method, METHODS
-from cbd_nb.learner import save_model
+from cbd_nb.checkpoint import save_model
 from cbd_nb.models import create_model
 
 TINY = dict(epochs=1, teachers=2)
@@ -37,7 +38,7 @@ def test_interrupted_run_resumes(tmp_path, monkeypatch):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
     def boom(*a, **k): raise KeyboardInterrupt
     with monkeypatch.context() as m:       # interrupt the run inside its second network
-        m.setattr('cbd_nb.methods.train_balanced', boom)
+        m.setattr('cbd_nb.builds.train_balanced', boom)
         with pytest.raises(KeyboardInterrupt): run.all()
     done = json.loads((tmp_path/'results.json').read_text())['methods']
     names = list(METHODS)
@@ -58,7 +59,7 @@ def test_teacher_checkpoint_of_other_architecture(tmp_path):
     save_model(create_model('resnet20', 5, 1), tmp_path/'checkpoints'/'teacher-vanilla-s1.pt', made={**run.made('teacher-vanilla-s1'), 'uses': {}})
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, resume=True, progress=False)
     with pytest.raises(ValueError, match='holds a resnet20 with 5 classes, but this run trains resnet8 with 10 classes'):
-        run.net('teacher-vanilla-s1', lambda: None)
+        run.trained('teacher-vanilla-s1', lambda: None)
 
 def test_checkpoint_without_record_is_refused(tmp_path):
     "A checkpoint that does not say what made it cannot be trusted on --resume"

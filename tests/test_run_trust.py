@@ -5,7 +5,8 @@ import pytest, torch
 from cli_util import digits
 from cbd_nb.core import umask
 from cbd_nb.models import create_model
-from cbd_nb.pipeline import Run, get_recipe, fingerprint
+from cbd_nb.pipeline import Run, fingerprint
+from cbd_nb.recipes import get_recipe
 from cbd_nb.methods import Method, methods_table
 
 TINY = ['--epochs', 1, '--teachers', 2]
@@ -63,7 +64,7 @@ def test_student_of_other_teachers_is_refused(done, tmp_path):
     res = json.loads((x/'results.json').read_text()); res['fingerprints']['teacher-aug-s1'] = fingerprint(other)   # results.json agrees: a teacher trained again
     (x/'results.json').write_text(json.dumps(res))
     run = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False)
-    with pytest.raises(ValueError, match="cbd-ens.pt was built from other networks than this run's teacher-aug-s1"): run.net('cbd-ens')
+    with pytest.raises(ValueError, match="cbd-ens.pt was built from other networks than this run's teacher-aug-s1"): run.trained('cbd-ens')
 
 def test_missing_checkpoint_is_retrained(done, tmp_path, capsys):
     x = copy(done, tmp_path)
@@ -128,8 +129,8 @@ def test_methods_subset(tmp_path):
 def test_own_wall_time(tmp_path):
     "A network's seconds exclude the networks it trained first (before: cbd-ens counted its teachers)"
     net = lambda: create_model('resnet8', 10, 1)
-    table = methods_table([Method('A', lambda x: (time.sleep(0.6), net())[1], net='a'),
-                           Method('B', lambda x: (x.net('A'), time.sleep(0.1), net())[2], net='b', needs=('A',))])
+    table = methods_table([Method('A', lambda x: (time.sleep(0.6), net())[1], network='a'),
+                           Method('B', lambda x: (x.trained('A'), time.sleep(0.1), net())[2], network='b', needs=('A',))])
     res = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, methods='B', table=table).all()
     assert res['seconds']['a'] >= 0.6 and res['seconds']['b'] < 0.5, res['seconds']
 
@@ -138,7 +139,7 @@ def test_build_never_sees_the_test_split(tmp_path):
     def build(x):
         seen.update(attrs=set(vars(x)) | {'kw', 'val', 'net', 'teachers'}, n=(len(x.train), len(x.val)))
         return create_model('resnet8', 10, 1)
-    run = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, table=methods_table([Method('A', build, needs=('val',))]))
+    run = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, table=methods_table([Method('A', build, val=True)]))
     run.all()
     assert not any('test' in a or a == 'data' for a in seen['attrs'])
     assert seen['n'] == (len(run.data.train), len(run.data.val))   # the whole long-tailed training split, and load_lt's own validation split

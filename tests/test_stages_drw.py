@@ -1,9 +1,10 @@
 "DRWCallback switches the loss's class weights at the right epoch of a real fit, also when the fit resumes past it."
 import torch
-from cbd_nb.data import Tensors, class_counts, effective_num_weights
+from cbd_nb.data import class_counts, effective_num_weights
+from cbd_nb.datasets import Tensors
 from cbd_nb.models import create_model
 from cbd_nb.losses import LDAMLoss
-from cbd_nb.learner import Learner, Callback, CheckpointCallback
+from cbd_nb.learner import Learner, Schedule, Callback, CheckpointCallback
 from cbd_nb.stages import DRWCallback, drw_epoch
 
 class WeightLog(Callback):
@@ -19,7 +20,7 @@ def fit(epochs, cbs, resume=None):
     data = Tensors(torch.randint(0, 256, (len(y), 1, 8, 8), generator=g, dtype=torch.uint8), y)
     counts = class_counts(y, 3)
     torch.manual_seed(0)
-    learn = Learner(create_model('resnet8', 3, in_chans=1, scale=30.), data, loss_func=LDAMLoss(counts), bs=16, epochs=epochs,
+    learn = Learner(create_model('resnet8', 3, in_chans=1, scale=30.), data, sched=Schedule(epochs=epochs, bs=16), loss_func=LDAMLoss(counts),
                     device='cpu', progress=False, cbs=[DRWCallback(drw_epoch(epochs), effective_num_weights(counts, 0.9999)), WeightLog(), *cbs])
     learn.fit(resume)
     return learn, effective_num_weights(counts, 0.9999).float()

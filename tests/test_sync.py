@@ -2,9 +2,10 @@
 import os, sys
 import pytest, torch
 from cbd_nb.core import set_seed
-from cbd_nb.data import load_lt
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
-from cbd_nb.learner import Learner, Augment, Callback
+from cbd_nb.learner import Learner, Schedule, Callback
+from cbd_nb.augment import Augment
 from torchrun_util import torchrun
 
 SYNCS = [(torch.Tensor, 'item'), (torch.Tensor, 'cpu'), (torch.Tensor, 'tolist'), (torch.Tensor, 'numpy'),
@@ -31,16 +32,16 @@ def count_syncs(monkeypatch, f):
 @pytest.mark.parametrize('compile', [False, 'graph'])
 @pytest.mark.parametrize('sync_every', [10, 1000])
 def test_step_does_not_sync_every_step(digits, monkeypatch, sync_every, compile):
-    learn = learner(digits, bs=16, epochs=3, sync_every=sync_every, progress=True, compile=compile)
+    learn = learner(digits, sched=Schedule(epochs=3, bs=16), sync_every=sync_every, progress=True, compile=compile)
     n = count_syncs(monkeypatch, learn.fit)
     steps, per_epoch = learn.n_steps, -(-learn.steps_per_epoch // sync_every)
     assert steps == 108
     # per epoch: the NaN checks plus a few reads at epoch end (Recorder's losses and mean, sampler indices)
-    assert n <= learn.epochs * (per_epoch + 4), f"{n} host reads in {steps} steps with sync_every={sync_every}: the step syncs"
+    assert n <= learn.sched.epochs * (per_epoch + 4), f"{n} host reads in {steps} steps with sync_every={sync_every}: the step syncs"
 
 def test_counter_sees_per_step_syncs(digits, monkeypatch):
     "The instrument works: with sync_every=1 there is at least one read per step"
-    learn = learner(digits, bs=16, epochs=1, sync_every=1, progress=False)
+    learn = learner(digits, sched=Schedule(epochs=1, bs=16), sync_every=1, progress=False)
     assert count_syncs(monkeypatch, learn.fit) >= learn.n_steps
 
 class NaNAt(Callback):
@@ -51,14 +52,14 @@ class NaNAt(Callback):
         if self.step == self.at: self.learn.loss = self.loss * float('nan')
 
 def test_nan_caught_with_epoch_and_window(digits):
-    learn = learner(digits, bs=64, epochs=3, sync_every=4, progress=False, cbs=[NaNAt(13)])
+    learn = learner(digits, sched=Schedule(epochs=3, bs=64), sync_every=4, progress=False, cbs=[NaNAt(13)])
     assert learn.steps_per_epoch == 9           # global step 13 = epoch 1, step 4
     with pytest.raises(FloatingPointError, match=r'at epoch 1, step 4 \(global step 13.*after steps 4-7 of epoch 1'):
         learn.fit()
     assert learn.step == 16                     # stopped at the check after step 7 of epoch 1
 
 def test_nan_in_last_partial_window_caught_at_epoch_end(digits):
-    learn = learner(digits, bs=64, epochs=2, sync_every=4, progress=False, cbs=[NaNAt(8)])
+    learn = learner(digits, sched=Schedule(epochs=2, bs=64), sync_every=4, progress=False, cbs=[NaNAt(8)])
     with pytest.raises(FloatingPointError, match=r'at epoch 0, step 8 \(global step 8.*after steps 8-8 of epoch 0'):
         learn.fit()
 
@@ -67,10 +68,10 @@ def test_bad_sync_every(digits):
 
 SCRIPT = '''
 import torch
-from cbd_nb.data import load_lt
+from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.core import set_seed
-from cbd_nb.learner import Learner, Callback, init_distributed
+from cbd_nb.learner import Learner, Schedule, Callback, init_distributed
 rank, world = init_distributed()
 torch.set_num_threads(1)
 class NaNOnRank1(Callback):
@@ -78,7 +79,7 @@ class NaNOnRank1(Callback):
     def after_loss(self):
         if self.rank == 1 and self.step == 5: self.learn.loss = self.loss * float('nan')
 set_seed(0)
-learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, bs=64, epochs=2,
+learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=2, bs=64),
                 sync_every=3, cbs=[NaNOnRank1()], progress=False)
 try: learn.fit()
 except FloatingPointError as e: print(f"rank {rank} stopped at step {learn.step}: {e}", flush=True)
@@ -95,8 +96,9 @@ def test_ddp_ranks_stop_together(tmp_path):
     assert 'rank 1 stopped at step 5: The loss is nan at epoch 0, step 5' in r.stdout, r.stdout
 
 def test_diverged_epoch_is_not_checkpointed(digits, tmp_path):
-    from cbd_nb.learner import CheckpointCallback, load_checkpoint
+    from cbd_nb.learner import CheckpointCallback
+    from cbd_nb.checkpoint import load_checkpoint
     ck = tmp_path/'ck.pt'
-    learn = learner(digits, bs=64, epochs=3, sync_every=50, progress=False, cbs=[NaNAt(12), CheckpointCallback(ck)])
+    learn = learner(digits, sched=Schedule(epochs=3, bs=64), sync_every=50, progress=False, cbs=[NaNAt(12), CheckpointCallback(ck)])
     with pytest.raises(FloatingPointError, match='at epoch 1, step 3'): learn.fit()
     assert load_checkpoint(ck)['epoch'] == 1            # epoch 0 was saved, the diverged epoch 1 was not

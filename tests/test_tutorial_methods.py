@@ -3,21 +3,24 @@ import html, json, shutil
 import pytest
 from cbd_nb.methods import METHODS, Method, methods_table, select_methods
 import torch
-from cbd_nb.stages import features, FeatureNet, with_classifier
+from cbd_nb.stages import FeatureNet, with_classifier
+from cbd_nb.evaluate import features
 from cbd_nb.samplers import ClassPowerSampler
-from cbd_nb.learner import Learner
-from cbd_nb.pipeline import Run, get_recipe, results_table
+from cbd_nb.learner import Learner, Schedule
+from cbd_nb.pipeline import Run
+from cbd_nb.recipes import get_recipe
+from cbd_nb.results import results_table
 
 R = get_recipe('digits-lt', epochs=1, teachers=2)
 ABOUT = "A linear classifier on CE's features trained with square-root sampling (q = 0.5)."
 
 def fit_crt_sqrt(x):
     "The tutorial's build: a new linear classifier on CE's frozen features, classes drawn in proportion to sqrt(count)"
-    ce, r = x.net('CE'), x.r
+    ce, r = x.trained('CE'), x.r
     f = features(ce, x.train, x.device)
     torch.manual_seed(r.seed)
     head = torch.nn.Linear(f.x.shape[1], x.n_classes)
-    Learner(FeatureNet(head), f, sampler=ClassPowerSampler(f.labels, q=0.5, seed=r.seed), bs=r.bs, epochs=r.crt_epochs, lr=0.2,
+    Learner(FeatureNet(head), f, sched=Schedule(epochs=r.crt_epochs, bs=r.bs, lr=0.2), sampler=ClassPowerSampler(f.labels, q=0.5, seed=r.seed),
             seed=r.seed, device=x.device, progress=False).fit()
     return with_classifier(ce, head.cpu())
 
@@ -27,8 +30,8 @@ def never(what):
 
 def table(ce=METHODS['CE'].build, mine=fit_crt_sqrt):
     "METHODS plus the tutorial's row; `ce`/`mine` replace the builds so a test can forbid training them"
-    rows = [Method('CE', ce, net='ce', about=METHODS['CE'].about) if k == 'CE' else m for k, m in METHODS.items()]
-    return methods_table([*rows, Method('cRT-sqrt', mine, needs=('CE',), fields=('crt_epochs',), about=ABOUT)])
+    rows = [Method('CE', ce, network='ce', about=METHODS['CE'].about) if k == 'CE' else m for k, m in METHODS.items()]
+    return methods_table([*rows, Method('cRT-sqrt', mine, needs=('CE',), settings=('crt_epochs',), about=ABOUT)])
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
@@ -51,7 +54,7 @@ def test_own_row_runs_next_to_ce_reusing_its_network(trained, tmp_path):
     assert again['methods']['cRT-sqrt'] == mine['methods']['cRT-sqrt']   # resumed, not rebuilt
 
 def test_own_row_is_checked_by_methods_table():
-    with pytest.raises(ValueError, match='Duplicate method name'): methods_table([*table().values(), Method('cRT-sqrt', fit_crt_sqrt, net='other')])
-    with pytest.raises(ValueError, match='Duplicate network name'): methods_table([*METHODS.values(), Method('Mine', fit_crt_sqrt, net='ce')])
+    with pytest.raises(ValueError, match='Duplicate method name'): methods_table([*table().values(), Method('cRT-sqrt', fit_crt_sqrt, network='other')])
+    with pytest.raises(ValueError, match='Duplicate network name'): methods_table([*METHODS.values(), Method('Mine', fit_crt_sqrt, network='ce')])
     with pytest.raises(ValueError, match="Unknown method.*'cRT-sqrtt'.*cRT-sqrt"): select_methods('cRT-sqrtt', table())
     assert [m.name for m in select_methods('cRT-sqrt', table())] == ['CE', 'cRT-sqrt']   # it brings the CE network it needs

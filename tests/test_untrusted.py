@@ -6,12 +6,14 @@ import json, os, pickle, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
 from cli_util import digits
-import cbd_nb.methods
+import cbd_nb.builds
 from cbd_nb.cli import main
 from cbd_nb.core import FolderGone
-from cbd_nb.data import load_lt
-from cbd_nb.learner import load_checkpoint
-from cbd_nb.pipeline import Run, get_recipe, report_html
+from cbd_nb.datasets import load_lt
+from cbd_nb.checkpoint import load_checkpoint
+from cbd_nb.pipeline import Run
+from cbd_nb.recipes import get_recipe
+from cbd_nb.report import report_html
 from cbd_nb.test_utils import fake_cifar, fake_image_list, fake_fashion_mnist
 from torchrun_util import torchrun
 
@@ -108,7 +110,7 @@ def test_finished_run_refuses_a_swapped_checkpoint(run_copy):
     swap_ce_for_la_loss(run_copy)
     edit(run_copy/'results.json', lambda d: d['methods'].update(cRT=d['methods']['CE']))
     run = Run(get_recipe('digits-lt', **TINY, methods=DONE), run_copy, resume=True, readonly=True, progress=False)
-    with pytest.raises(ValueError, match='holds other weights than the ce that results.json describes'): run.net('ce')
+    with pytest.raises(ValueError, match='holds other weights than the ce that results.json describes'): run.trained('ce')
 
 def test_a_retrained_network_that_differs_is_said_and_its_results_redone(run_copy, capsys):
     "Never a silent overwrite of a recorded fingerprint: here results.json records another CE than the one retraining gives"
@@ -141,7 +143,7 @@ def test_a_resume_that_fails_keeps_the_report(run_copy, monkeypatch):
     report = (run_copy/'report.html').read_bytes()
     edit(run_copy/'results.json', lambda d: d['methods'].pop('cRT'))
     def broken(*a, **k): raise RuntimeError('the disk went away')
-    monkeypatch.setattr(cbd_nb.methods, 'crt', broken)
+    monkeypatch.setattr(cbd_nb.builds, 'crt', broken)
     with pytest.raises(RuntimeError, match='went away'):
         Run(get_recipe('digits-lt', **TINY, methods=DONE), run_copy, resume=True, progress=False).all()
     assert (run_copy/'report.html').read_bytes() == report
