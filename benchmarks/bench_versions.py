@@ -4,7 +4,7 @@
 
 The earlier commit's `cbd_nb` is extracted with `git archive` and imported as `cbd_before` (as `fit_speed.py` does), and
 each variant (the pure step, the stage-1 step, CBD with 1 and 4 teachers, evaluation) of both versions is timed in
-interleaved rounds on the same fake data; the median per version and the ratio before/now are printed (above 1: now is
+interleaved rounds on the same fake data, every other round in reverse order; the median per version and the ratio before/now are printed (above 1: now is
 faster). On a shared machine the ratio is the figure to trust, not the seconds."""
 import argparse, statistics, time, sys
 from pathlib import Path
@@ -30,8 +30,8 @@ if __name__ == '__main__':
     fs = {(v, k): vs[v][k][0] for k in names for v in vs}
     for f in fs.values(): f()                       # one untimed warm-up call each
     ts = {k: [] for k in fs}
-    for _ in range(a.rounds):
-        for k, f in fs.items(): t0 = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t0)
+    for i in range(a.rounds):            # every other round in reverse order, so that neither version always runs second
+        for k, f in (list(fs.items()) if i % 2 == 0 else list(fs.items())[::-1]): t0 = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t0)
     med = {k: statistics.median(v) for k, v in ts.items()}
     print(f"{a.recipe}: {r.arch}, batches of {r.bs}, {a.steps} steps per call, {a.rounds} rounds, {a.threads} threads; before = {a.before}")
     print(f"{'variant':12s} {'before ms':>10s} {'now ms':>10s} {'before/now':>11s}")

@@ -12,7 +12,7 @@ __all__ = ['CLASSIFIERS', 'DEPTHS', 'ARCHS', 'CosineClassifier', 'make_classifie
 # %% ../nbs/04_models.ipynb #18efbcdd
 import copy, math
 from typing import NamedTuple
-import torch, torchvision
+import torch
 from torch import nn
 import torch.nn.functional as F
 
@@ -152,6 +152,7 @@ class Net(nn.Module):
 def resnet50_body(in_chans:int=3 # 1 (grey) or 3 (RGB)
                  )->nn.Module:
     "torchvision ResNet-50 from random weights, zero-init residual BNs, `fc` removed: images to 2048-d features"
+    import torchvision   # imported when used: with its detection ops it takes seconds to import
     body = torchvision.models.resnet50(weights=None, zero_init_residual=True)
     body.fc = nn.Identity()
     if in_chans != 3:

@@ -105,9 +105,9 @@ def data_checksum(*splits # `Tensors` or `ImageList`s
 
 def versions()->dict:
     "Versions of Python and of the packages that affect the numbers"
-    import torchvision, numpy, sklearn, cbd_nb
-    return dict(python=platform.python_version(), torch=torch.__version__, torchvision=torchvision.__version__,
-                numpy=numpy.__version__, sklearn=sklearn.__version__, cbd_nb=cbd_nb.__version__, machine=platform.machine(),
+    from importlib.metadata import version   # the installed versions, without importing torchvision and scikit-learn (seconds)
+    return dict(python=platform.python_version(), torch=torch.__version__, torchvision=version('torchvision'),
+                numpy=version('numpy'), sklearn=version('scikit-learn'), cbd_nb=version('cbd_nb'), machine=platform.machine(),
                 cpu=cpu_name(), cpus=os.cpu_count(), threads=torch.get_num_threads(),
                 gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None)
 

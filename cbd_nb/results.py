@@ -67,10 +67,12 @@ def network_of(m:Method|None # a row of the table; None: a method outside it
 def results_table(results:dict, # what `Run.all` returns
                   table:dict|None=None # name -> `Method`; None: `METHODS`
                  )->list[dict]:
-    "One row per method: all / many / medium / few accuracy (%), ECE (0-1), whose network, and seconds (its own network's training, else its own work)"
+    "One row per method: all / many / medium / few accuracy (%), ECE (0-1), whose network, and seconds: its own network's training, else its own work on another's network"
     table = METHODS if table is None else table
     pct = lambda v: None if v is None else round(100 * v, 1)
-    own = lambda k, v: results.get('seconds', {}).get(getattr(table.get(k), 'network', None), v.get('seconds'))
+    def own(k, v):   # a network reused from a checkpoint was not trained by this run: no time, rather than the time of its evaluation
+        net = getattr(table.get(k), 'network', None)
+        return results.get('seconds', {}).get(net) if net else v.get('seconds')
     return [dict(method=k, all=pct(v['all']), many=pct(v.get('many')), medium=pct(v.get('medium')), few=pct(v.get('few')),
                  ece=None if v.get('ece') is None else round(v['ece'], 3), network=network_of(table.get(k)), seconds=own(k, v))
             for k, v in results['methods'].items()]

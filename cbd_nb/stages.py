@@ -67,13 +67,12 @@ def train_net(train:Tensors, # training examples
     return model
 
 # %% ../nbs/07_stages.ipynb #5905dd0a
-import torchvision.transforms as T
-
 def image_transform(train:bool, # training (random) or evaluation (deterministic) transform
                     jitter:bool=False, # add SimCLR colour jitter (p 0.8, strength 1) and grayscale (p 0.2)
                     size:int=224 # output side
                    ):
     "The torchvision transform of an image-list dataset, as in the official CBD input pipeline"
+    import torchvision.transforms as T   # imported when used (image lists only): torchvision takes seconds to import
     if not train: return T.Compose([T.Resize(round(size * 8 / 7)), T.CenterCrop(size), T.ToTensor()])
     tf = [T.RandomResizedCrop(size, scale=(0.05, 1.)), T.RandomHorizontalFlip()]
     if jitter: tf += [T.RandomApply([T.ColorJitter(0.8, 0.8, 0.8, 0.2)], p=0.8), T.RandomGrayscale(0.2)]
