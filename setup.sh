@@ -39,7 +39,7 @@ setup() {
   fi
   say "installing cbd_nb with its development tools"
   pipq -e ".[dev]"
-  if ! .venv/bin/python -c 'import sys; from cbd_nb.data import fmnist_dir; sys.exit(fmnist_dir() is None)'; then
+  if ! .venv/bin/python -c 'import sys; from cbd_nb.datasets import fmnist_dir; sys.exit(fmnist_dir() is None)'; then
     if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
       local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
       say "installing Debian's dataset-fashion-mnist"

@@ -38,7 +38,7 @@ if [ -n "${WHEELS:-}" ]; then   # into a private folder: the system Python stays
   export PYTHONPATH="$PYTHONPATH:$SITE"
 fi
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; "$PY" -c 'import torch, platform; print("python", platform.python_version(), "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name())'
-  "$PY" -c 'from cbd_nb.data import fmnist_dir; print("fashion-mnist at", fmnist_dir())'; } >> "$OUT/env.txt" 2>&1
+  "$PY" -c 'from cbd_nb.datasets import fmnist_dir; print("fashion-mnist at", fmnist_dir())'; } >> "$OUT/env.txt" 2>&1
 
 # Limits add up to 590 s (plus 60 s for wheels), so one hang cannot eat a session's 15 device minutes;
 # the measurements first, then the tests.

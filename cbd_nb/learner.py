@@ -69,13 +69,18 @@ class Schedule:
     lr:float=0.1 # learning rate per 256 images: the base rate is lr*bs/256
     wd:float=5e-4 # weight decay on every trained parameter
     momentum:float=0.9 # SGD heavy-ball momentum
+    nesterov:bool=False # Nesterov momentum (logit adjustment's code)
+    warmup:float=0. # share of the steps over which the rate rises linearly to `base_lr` (LDAM-DRW's code: 5 of 200 epochs)
+    steps:tuple=() # ((share of the steps, factor), ...), shares ascending: a step schedule, the base rate times the factor of the last share reached; () keeps the cosine
     @property
     def base_lr(self)->float: return self.lr * self.bs / 256
     def lr_at(self, step:int, # steps done so far, 0-based
               n_steps:int # steps of the whole fit
              )->float:
-        "The learning rate of step `step`"
-        return cosine_lr(step, n_steps, self.base_lr)
+        "The learning rate of step `step`: cosine decay, or the step schedule's factors, after the warm-up's linear ramp"
+        if self.steps: lr = self.base_lr * next((f for at, f in reversed(self.steps) if step >= at * n_steps), 1.)   # the factor of the last share reached
+        else: lr = cosine_lr(step, n_steps, self.base_lr)
+        return lr * min(1., (step + 1) / (self.warmup * n_steps)) if self.warmup else lr
 
 # %% ../nbs/06_learner.ipynb #0949153d
 def ce_loss(out, # the model's output, with `.logits`
@@ -118,15 +123,6 @@ def rank_sampler(sampler, # a `cbd_nb` sampler, or None for instance sampling
     s = copy.copy(sampler)
     s.rank, s.world_size = rank, world_size
     return s
-
-# %% ../nbs/06_learner.ipynb #29f4f04f
-def native_bf16(device:torch.device # the device that trains
-               )->bool:
-    "Whether bf16 autocast is fast on `device`: any CUDA GPU, or a CPU with AVX512-BF16 or AMX instructions"
-    if device.type == 'cuda': return True
-    return device.type == 'cpu' and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-
-
 
 # %% ../nbs/06_learner.ipynb #5eef90b4
 def native_bf16(device:torch.device # the device that trains

@@ -8,7 +8,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/pipeline.html.md"""
 __all__ = ['TSNE_POINTS', 'Run', 'check_writable', 'data_checksum', 'versions', 'cpu_name', 'fingerprint', 'complete',
            'finished_run']
 
-# %% ../nbs/08_pipeline.ipynb #4f28f69e
+# %% ../nbs/08_pipeline.ipynb #87a8aa2f
 import hashlib, json, os, platform, statistics, sys, time
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -24,14 +24,14 @@ from .steps import wants_compile
 from .checkpoint import save_model, load_model, load_checkpoint
 from .evaluate import evaluate, state_hash
 from .stages import image_transform, with_transform
-from .methods import METHODS, FAMILIES, NET_FIELDS, Method, select_methods, method_list, TSNE_VIEW
-from .builds import Inputs, teacher_specs, train_named_teacher
-from .recipes import Recipe, get_recipe
+from .methods import METHODS, FAMILIES, NET_FIELDS, Method, select_methods, method_list, TSNE_VIEW, teacher_specs, method_networks, head_epochs
+from .builds import Inputs, train_named_teacher
+from .recipes import Recipe, get_recipe, with_added
 from .results import check_results, dict_of, BENCH_RESULTS, earlier_seconds, machine_class
 from .report import report_html
 from .viz import model_embeddings
 
-# %% ../nbs/08_pipeline.ipynb #c21dd141
+# %% ../nbs/08_pipeline.ipynb #1553d91e
 class Run:
     "One comparison in one folder: data, trained networks, results and report"
     def __init__(self, r:Recipe, # what to run
@@ -55,7 +55,7 @@ class Run:
         except BaseException: self.close(); raise      # a failed start leaves the folder free for the next run
         self.results.setdefault('methods', {})
 
-# %% ../nbs/08_pipeline.ipynb #bc40d289
+# %% ../nbs/08_pipeline.ipynb #6eef9fd2
 @patch
 def load(self:Run, root # data folder, as for `load_lt`
         ):
@@ -74,8 +74,9 @@ def load(self:Run, root # data folder, as for `load_lt`
                           "outside the long-tailed subset): what is chosen on the validation split (τ, best epochs) has seen them in training")
     if self.main: self.start()
     self.results.update(recipe=asdict(r), counts=self.counts.tolist(), classes=list(d.classes), seed=r.seed, val_overlap=overlap,
-                        test_counts=class_counts(d.test.labels, len(d.classes)).tolist(),
-                        device=str(self.device), precision=self.precision, compiled=self.compile_mode, versions=versions())
+                        test_counts=class_counts(d.test.labels, len(d.classes)).tolist())
+    self.machine = dict(device=str(self.device), precision=self.precision, compiled=self.compile_mode, versions=versions())
+    for k, v in self.machine.items(): self.results.setdefault(k, v)   # a resumed run keeps the machine that started it; methods added later say theirs (`made_on`)
 
 @patch
 def split_val(self:Run, d # the `LTData` loaded by `load_lt`
@@ -116,7 +117,7 @@ def cpu_name()->str:
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
 
-# %% ../nbs/08_pipeline.ipynb #cac61942
+# %% ../nbs/08_pipeline.ipynb #d644adba
 @patch
 def note(self:Run, msg:str # what the user should know
         ):
@@ -141,7 +142,7 @@ def _load_results(self:Run):
 def check_resume(self:Run)->dict:
     "The results to resume from, after checking that they and every checkpoint this run may reuse were made by this run's recipe"
     prev = self._load_results()
-    saved = dict(prev.get('recipe') or {})
+    saved = with_added(dict(prev.get('recipe') or {}))   # settings added since are at the value that meant then
     if isinstance(m := saved.get('methods'), str) and {n.strip() for n in m.split(',')} <= set(METHODS): saved['methods'] = method_list(m)   # written before lists were normalised
     if prev and saved != asdict(self.r):
         diff = {k: (saved.get(k), v) for k, v in asdict(self.r).items() if saved.get(k) != v}
@@ -173,7 +174,7 @@ def close(self:Run):
     "Release the output folder for other runs"
     if self.main: self.lock.release()
 
-# %% ../nbs/08_pipeline.ipynb #fed0bb36
+# %% ../nbs/08_pipeline.ipynb #884906c2
 def fingerprint(model # a network (or its DDP wrapper)
                )->str:
     "A short SHA-256 of the network's weights and buffers"
@@ -208,8 +209,8 @@ def check_made(self:Run, name:str, # a network name
     for k, ok, typ in (('made', isinstance(made, dict), 'an object'), ('made.recipe', isinstance(made, dict) and isinstance(made.get('recipe'), dict), 'an object of recipe fields'),
                        ('made.uses', isinstance(made, dict) and dict_of(lambda x: isinstance(x, str))(made.get('uses', {})), 'an object of network fingerprints')):
         if not ok: raise ValueError(f"{path}: its record {k} is not {typ}: the checkpoint was damaged or edited. Delete it to train it again, or use another --out.")
-    want = self.made(name)
-    diff = [f"{k}: {made['recipe'].get(k)!r} there, {v!r} now" for k, v in want['recipe'].items() if made['recipe'].get(k) != v]
+    want, saved = self.made(name), with_added(made['recipe'])
+    diff = [f"{k}: {saved.get(k)!r} there, {v!r} now" for k, v in want['recipe'].items() if saved.get(k) != v]
     if made.get('data') != want['data']: diff.append('the training/validation data differ')
     if diff: raise ValueError(f"{path} was made by another run ({'; '.join(diff)}): delete it to train it again, or use another --out.")
 
@@ -224,7 +225,7 @@ def check_net(self:Run, m, # a network loaded from a checkpoint
                          f"{self.n_classes} classes: delete the checkpoint, or use another --out.")
     return m
 
-# %% ../nbs/08_pipeline.ipynb #fc513beb
+# %% ../nbs/08_pipeline.ipynb #d97aac11
 @patch
 @contextmanager
 def using(self:Run):
@@ -239,7 +240,8 @@ def maker(self:Run, name:str # a network name
     "A function that trains the network `name`: its method's build, or `train_named_teacher` for a teacher"
     m = next((m for m in self.table.values() if m.network == name), None)
     if m: return lambda: m.builder(Inputs(self, m))
-    if name in [n for n, *_ in teacher_specs(self.r)]: return lambda: train_named_teacher(Inputs(self, Method(name, train_named_teacher, FAMILIES[-1], 'cosine', network=name)), name)
+    if name in [n for n, *_ in teacher_specs(self.r)]:   # a teacher of CBD-ENS: a network like the first teacher's, which is a row
+        return lambda: train_named_teacher(Inputs(self, Method(name, train_named_teacher, FAMILIES[-1], 'cosine', network=name, heads=('linear',))), name)
     raise ValueError(f"No method and no teacher of this recipe makes a network called {name!r}: networks are {', '.join(m.network for m in self.table.values() if m.network)} and the teachers.")
 
 @patch
@@ -301,7 +303,7 @@ def reuse(self:Run, name:str, # a network name
                          "or altered. Delete it to train it again, or use another --out.")
     return m
 
-# %% ../nbs/08_pipeline.ipynb #74fb3c91
+# %% ../nbs/08_pipeline.ipynb #cd1ffdb3
 @patch
 def net_kw(self:Run)->dict:
     "Network, schedule, augmentation and device settings every network shares; `progress` is the bar's name ('3/8 teacher-aug-s1') or False"
@@ -319,10 +321,21 @@ def method(self:Run, m:Method|str # a row of the table, or its name
     x = Inputs(self, m)
     with self.using() as uses: net = self.trained(m.network, lambda: m.builder(x)) if m.network else m.builder(x)
     res = evaluate(net, self.data.test, self.counts, self.device, self.feat_cache)   # one body forward per distinct body
-    res.update(x.extra, seconds=round(time.perf_counter() - t0 - (self._nested - n0), 2), nets=uses)
+    own = round(time.perf_counter() - t0 - (self._nested - n0), 2)
+    res.update({**x.extra, **x.provenance()}, seconds=own, nets=uses, cost=self.cost(m, own),
+               made_on=dict(device=str(self.device), precision=self.precision, cpu=self.machine['versions']['cpu']))   # a resumed run's methods may come from several machines
     self.results['methods'][m.name] = res
     self.write(self.out/'results.json', lambda p: save_json(self.results, p))
     return res
+
+@patch
+def cost(self:Run, m:Method, # a row of the table
+         own:float # seconds of the method's own work
+        )->dict:
+    "What method `m` spends: epochs of network training, its dependencies included (`network_epochs`), epochs that train a head on a frozen network, and seconds (those networks' training and its own work; None where a network's time is not known)"
+    nets = method_networks(m, self.r, self.table)
+    secs = [self.results.get('seconds', {}).get(n) for n in nets]
+    return dict(network_epochs=sum(nets.values()), head_epochs=head_epochs(m, self.r), seconds=None if None in secs else round(sum(secs) + own, 2))
 
 @patch
 def all(self:Run)->dict:
@@ -332,6 +345,8 @@ def all(self:Run)->dict:
         if self.progress: self.note(self.plan_line())      # --quiet: no plan, no bars
         for m in self.methods: self.retrain_lost(m); self.method(m)
         for m in self.methods: self.method(m)     # those whose network was retrained differently after they were done
+        ms = self.results['methods']              # in table order, also when a resume added methods (methods outside the table last)
+        self.results['methods'] = {k: ms[k] for k in sorted(ms, key=lambda k: list(self.table).index(k) if k in self.table else len(self.table))}
         names = {m.name for m in self.methods}
         if self.main and 'tsne' not in self.results and set(TSNE_VIEW.values()) <= names:
             self.doing = 't-SNE view'
@@ -356,7 +371,7 @@ def tsne_view(self:Run, nets:dict # name -> trained network
 
 TSNE_POINTS = 2000   # test images in the report's t-SNE view
 
-# %% ../nbs/08_pipeline.ipynb #1497d079
+# %% ../nbs/08_pipeline.ipynb #bd23b2f3
 @patch
 def uses(self:Run, m:Method # a row of the table
         )->list[str]:
@@ -396,7 +411,7 @@ def plan_line(self:Run)->str:
     return (f"plan: {len(self.todo)} network(s) to train ({', '.join(self.todo) or 'none'}) for {len(ms)} method(s) "
             f"({', '.join(ms) or 'none'}); {when}")
 
-# %% ../nbs/08_pipeline.ipynb #e5755ca0
+# %% ../nbs/08_pipeline.ipynb #4c7f156a
 def complete(run:'Run' # a `Run`, e.g. one reading a finished folder
             )->bool:
     "Whether every method of `run` has results"

@@ -9,10 +9,11 @@ __all__ = ['BENCHMARK_URL', 'HEADERS', 'verdict', 'lesson', 'benchmark_runs', 'r
 
 # %% ../nbs/08b_report.ipynb #aa7d4bba
 import html, json
+from types import SimpleNamespace
 from pathlib import Path
-from .methods import METHODS
+from .methods import METHODS, teacher_specs, network_epochs
 from .results import check_results, results_table, class_avg_se, counts_summary, BENCH_RESULTS
-from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot
+from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, cost_plot
 
 # %% ../nbs/08b_report.ipynb #60f5e3af
 BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the five-seed benchmark
@@ -47,28 +48,30 @@ def lesson(results:dict, # what `Run.all` returns
           )->list[str]:
     "Sentences of HTML on what the run shows about distillation: the teacher, the student against it, the few-shot lift, and the benchmark's longer schedule where a method beats the student"
     table, res, h, acc = METHODS if table is None else table, [], html.escape, {k: 100 * v['all'] for k, v in results['methods'].items()}
-    base = next(iter(table))
+    base, r = next(iter(table)), SimpleNamespace(**results['recipe'])
     student = next((k for k, m in table.items() if m.teachers == 1 and k in acc), None)
     if student:
-        built_from = results['methods'][student].get('nets', {})
-        teacher = next((k for k, m in table.items() if k in acc and m.network in built_from and m.network != table[student].network), None)
+        first = teacher_specs(r)[0][0]                            # a one-teacher student distils the first teacher
+        teacher = next((k for k, m in table.items() if k in acc and m.network == first), None)
         if teacher:
+            cs, ct = network_epochs(table[student], r, table), network_epochs(table[teacher], r, table)
             res.append(f"The teacher that {h(student)} distils, {h(teacher)}, reaches {acc[teacher]:.1f} % class-averaged test accuracy; {h(student)}, a fresh network "
                        f"trained on class-balanced batches while it follows that teacher's features, reaches {acc[student]:.1f} %: "
-                       f"{acc[student] - acc[teacher]:+.1f} points over its own teacher, the method's core claim.")
+                       f"{acc[student] - acc[teacher]:+.1f} points over its own teacher, the method's core claim. It also costs {cs / ct:.3g} times as much: "
+                       f"{cs} network-epochs against the teacher's {ct} (the figure of accuracy against cost below).")
     few = {k: 100 * v['few'] for k, v in results['methods'].items() if v.get('few') is not None}
     if base in few and len(few) > 1:
         top = max(few, key=few.get)
         res.append(f"On the few-shot classes {h(base)} reaches {few[base]:.1f} %; the best method there, {h(top)}, reaches {few[top]:.1f} % ({few[top] - few[base]:+.1f} points).")
     if student and (ahead := [k for k in acc if acc[k] > acc[student] and k != student]):
         best = max(ahead, key=acc.get)
-        r, quote = results['recipe'], ''
+        quote = ''
         b, s = (_mean_all(bench, best), _mean_all(bench, student)) if bench else (None, None)
         if b is not None and s is not None:
             e = bench[0]['recipe']
             quote = (f" The <a href='{BENCHMARK_URL}'>five-seed benchmark</a> trained every network for {e['epochs']} epochs ({h(e['name'])}, {e['arch']}), "
                      f"another schedule than this run's: there {h(student)} averaged {s:.1f} % and {h(best)} {b:.1f} %.")
-        res.append(f"Here {h(best)} is ahead of {h(student)} by {acc[best] - acc[student]:.1f} points, with {r['epochs']} epochs per network: a student can only be "
+        res.append(f"Here {h(best)} is ahead of {h(student)} by {acc[best] - acc[student]:.1f} points, with {r.epochs} epochs per network: a student can only be "
                    f"as good as the features it follows, and a teacher trained this briefly is weak." + quote)
     return res
 
@@ -91,7 +94,10 @@ def report_figures(results:dict # what `Run.all` returns
             ("Class-averaged test accuracy of each method, in its colour, over all classes and within the many-, medium- and few-shot groups.",
              shot_bars(results)),
             ("Test accuracy of every class against its number of training images, one colour per method: a method that lifts the tail raises the points on the left.",
-             accuracy_vs_frequency(results))]
+             accuracy_vs_frequency(results)),
+            ("Class-averaged test accuracy of each method against the epochs of network training it spends in all, its dependencies included (CBD: its teacher and its student; "
+             "a post-hoc method: CE's network); the dashed line is the Pareto front, the methods no other beats at the same or a lower cost.",
+             cost_plot(results))]
     if 'tsne' in results:
         whose = ' and the '.join(k + "'s" for k in results['tsne']['embeds'])
         figs.append((f"t-SNE maps of the {whose} features on the same {len(results['tsne']['labels'])} test images, "
@@ -100,7 +106,7 @@ def report_figures(results:dict # what `Run.all` returns
     return figs
 
 HEADERS = {'method': 'method', 'all': 'all classes (%)', 'many': 'many-shot (%)', 'medium': 'medium-shot (%)', 'few': 'few-shot (%)',
-           'ece': 'ECE (0–1, lower is better)', 'network': 'network', 'seconds': 'seconds'}   # the report's column names
+           'ece': 'ECE (0–1, lower is better)', 'network': 'network', 'network_epochs': 'network-epochs spent', 'seconds': 'seconds'}   # the report's column names
 
 def html_table(rows:list[dict] # rows of `results_table`
               )->str:
@@ -130,7 +136,7 @@ def report_html(results:dict, # what `Run.all` returns
             "<h2>What this run shows</h2>" + ''.join(f'<p>{s}</p>' for s in verdict(results, table) + lesson(results, table, benchmark_runs())) +
             "<h2>Results</h2>" + html_table(results_table(results, table)) +
             "<p class='note'>Accuracy in %, class-averaged on the balanced test set; ECE is the expected calibration error on a 0–1 scale; "
-            "a dash is an empty shot group or a value that does not apply. Network: 'own' for a method that trains its own network, whose seconds are "
-            "that network's own training (without the networks it needs, such as teachers); a method that reuses another method's network "
+            "a dash is an empty shot group or a value that does not apply. Network-epochs: the epochs of network training the method spends in all, its dependencies included. Network: 'own' for a method that trains its own network, whose seconds are "
+            "that network's own training in this run (without the networks it needs, such as teachers; none where it came from a checkpoint); a method that reuses another method's network "
             "says whose, and its seconds are only its own work on top (adapting the classifier, evaluating).</p>"
             "<h2>The methods</h2>" + about + "<h2>Figures</h2>" + ''.join(figs[1:]) + '</body></html>')

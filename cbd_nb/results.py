@@ -6,17 +6,18 @@ Docs: https://cbd-nb.github.io/cbd_nb/results.html.md"""
 
 # %% auto #0
 __all__ = ['RESULT_RULES', 'METHOD_RULES', 'TIME_FIELDS', 'BENCH_RESULTS', 'dict_of', 'check_results', 'network_of',
-           'results_table', 'mean_std', 'seeds_table', 'class_avg_se', 'counts_summary', 'machine_class',
+           'method_cost', 'results_table', 'mean_std', 'seeds_table', 'class_avg_se', 'counts_summary', 'machine_class',
            'earlier_seconds']
 
-# %% ../nbs/08a_results.ipynb #317500b8
+# %% ../nbs/08a_results.ipynb #12b8b986
 import json, math, re
 from pathlib import Path
 import numpy as np, torch
 from .data import shot_groups
-from .methods import METHODS, Method
+from types import SimpleNamespace
+from .methods import METHODS, Method, network_epochs
 
-# %% ../nbs/08a_results.ipynb #87426edc
+# %% ../nbs/08a_results.ipynb #8a4c7a3b
 _fin = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 _frac = lambda v: _fin(v) and 0 <= v <= 1
 _opt = lambda ok: (lambda v: v is None or ok(v))
@@ -40,7 +41,11 @@ METHOD_RULES = {   # key of one method's entry -> (check, expected type in words
     'few': (_opt(_frac), 'a number in [0, 1] or null'), 'ece': (_opt(_frac), 'a number in [0, 1] or null'),
     'per_class': (lambda v: isinstance(v, list) and all(_frac(x) or (isinstance(x, float) and math.isnan(x)) for x in v), 'a list of numbers in [0, 1]'),
     'seconds': (lambda v: _fin(v) and v >= 0, 'a number >= 0'), 'nets': (dict_of(lambda x: isinstance(x, str)), 'an object of network fingerprints'),
-    'tau': (_fin, 'a number')}
+    'tau': (_fin, 'a number'), 'head': (lambda v: v is None or isinstance(v, str), 'the name of a head, or null for a row that declares none'), 'schedule': (lambda v: v in ('shared', 'authors'), "'shared' or 'authors'"),
+    'epochs': (lambda v: type(v) is int and v >= 1, 'an integer >= 1'), 'budget_epochs': (lambda v: type(v) is int and v >= 1, 'an integer >= 1'),
+    'cost': (lambda v: isinstance(v, dict) and all(type(v.get(k)) is int and v[k] >= 0 for k in ('network_epochs', 'head_epochs')) and (v.get('seconds') is None or _fin(v['seconds'])),
+             "an object with 'network_epochs' and 'head_epochs' (integers) and 'seconds' (a number or null)"),
+    'made_on': (dict_of(lambda x: isinstance(x, str)), 'an object of strings (device, precision, cpu)')}
 
 def check_results(res:dict, # a results.json, read
                   path:Path|str # where it was read, for the message
@@ -56,7 +61,7 @@ def check_results(res:dict, # a results.json, read
         for k, (ok, want) in METHOD_RULES.items():
             if k in m and not ok(m[k]): bad(f'methods.{name}.{k}', m[k], want)
 
-# %% ../nbs/08a_results.ipynb #9f8b9b54
+# %% ../nbs/08a_results.ipynb #72d1ba46
 def network_of(m:Method|None # a row of the table; None: a method outside it
               )->str|None:
     "'own' for a method that trains its network, \"reuses CE's\" for one that adapts another method's network"
@@ -64,20 +69,29 @@ def network_of(m:Method|None # a row of the table; None: a method outside it
     if m.network: return 'own'
     return 'reuses ' + ', '.join(f"{n}'s" for n in m.needs) if m.needs else None
 
+def method_cost(results:dict, # what `Run.all` returns
+                k:str, # one of its methods
+                table:dict|None=None # name -> `Method`; None: `METHODS`
+               )->int|None:
+    "The network-epochs method `k` spent in all: as its results record it, else from its row and the run's recipe; None where neither tells"
+    table, v, r = METHODS if table is None else table, results['methods'][k], results.get('recipe') or {}
+    if isinstance(v.get('cost'), dict): return v['cost']['network_epochs']
+    return network_epochs(table[k], SimpleNamespace(**r), table) if k in table and {'epochs', 'teachers', 'seed'} <= r.keys() else None
+
 def results_table(results:dict, # what `Run.all` returns
                   table:dict|None=None # name -> `Method`; None: `METHODS`
                  )->list[dict]:
-    "One row per method: all / many / medium / few accuracy (%), ECE (0-1), whose network, and seconds: its own network's training, else its own work on another's network"
+    "One row per method: all / many / medium / few accuracy (%), ECE (0-1), whose network, the network-epochs it spends in all (`network_epochs`), and seconds: its own network's training, else its own work on another's network"
     table = METHODS if table is None else table
     pct = lambda v: None if v is None else round(100 * v, 1)
     def own(k, v):   # a network reused from a checkpoint was not trained by this run: no time, rather than the time of its evaluation
         net = getattr(table.get(k), 'network', None)
         return results.get('seconds', {}).get(net) if net else v.get('seconds')
     return [dict(method=k, all=pct(v['all']), many=pct(v.get('many')), medium=pct(v.get('medium')), few=pct(v.get('few')),
-                 ece=None if v.get('ece') is None else round(v['ece'], 3), network=network_of(table.get(k)), seconds=own(k, v))
+                 ece=None if v.get('ece') is None else round(v['ece'], 3), network=network_of(table.get(k)), network_epochs=method_cost(results, k, table), seconds=own(k, v))
             for k, v in results['methods'].items()]
 
-# %% ../nbs/08a_results.ipynb #37280949
+# %% ../nbs/08a_results.ipynb #ca0905e2
 def mean_std(xs:list # numbers, e.g. one accuracy (%) per seed
             )->str:
     "'mean ± sample std' to one decimal (std 0 for a single number)"
@@ -92,7 +106,7 @@ def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with dif
         return mean_std(xs) if xs else '–'
     return [{'method': m, **{('ECE %' if k == 'ece' else k): stat(m, k) for k in keys}} for m in runs[0]['methods']]
 
-# %% ../nbs/08a_results.ipynb #0818711e
+# %% ../nbs/08a_results.ipynb #3e46f23e
 def class_avg_se(per_class:list, # accuracy of each class, in [0, 1]
                  test_counts:list # test images of each class
                 )->float:
@@ -109,7 +123,7 @@ def counts_summary(results:dict # what `Run.all` returns
     return (f"{len(c)} classes with {max(c)} down to {min(c)} training images each ({g['many']} many-shot with more than 100, "
             f"{g['medium']} medium-shot, {g['few']} few-shot with fewer than 20){test}.")
 
-# %% ../nbs/08a_results.ipynb #26c98ab0
+# %% ../nbs/08a_results.ipynb #c6c977f4
 TIME_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'size', 'teachers')   # recipe fields a network's training time depends on
 BENCH_RESULTS = Path(__file__).parents[1]/'nbs'/'benchmarks'/'results' if '__file__' in globals() else Path('benchmarks/results')   # measured runs (source checkout)
 

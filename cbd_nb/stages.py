@@ -7,11 +7,12 @@ Docs: https://cbd-nb.github.io/cbd_nb/stages.html.md"""
 # %% auto #0
 __all__ = ['DEFAULT_SCHEDULE', 'TAUS', 'train_net', 'image_transform', 'with_transform', 'train_teacher', 'teacher_dim',
            'train_cbd', 'train_balanced', 'FeatureNet', 'with_classifier', 'fit_head', 'BestOnVal', 'crt',
-           'crt_features', 'LWSClassifier', 'lws', 'tau_norm', 'choose_on_val', 'choose_tau', 'fit_scale',
-           'NCMClassifier', 'ncm', 'train_ce', 'LogitAdjustedClassifier', 'logit_adjusted', 'choose_la_tau',
-           'train_la_loss', 'train_balanced_softmax', 'DRWCallback', 'drw_epoch', 'train_ldam_drw', 'train_bkd']
+           'retrain_head', 'crt_features', 'LWSClassifier', 'lws', 'lws_features', 'tau_norm', 'choose_on_val',
+           'choose_tau', 'fit_scale', 'NCMClassifier', 'NCMCosineClassifier', 'class_means', 'ncm', 'ncm_cosine',
+           'train_ce', 'LogitAdjustedClassifier', 'logit_adjusted', 'choose_la_tau', 'train_la_loss',
+           'train_balanced_softmax', 'DRWCallback', 'drw_epoch', 'train_ldam_drw', 'train_bkd']
 
-# %% ../nbs/07_stages.ipynb #62144d9c
+# %% ../nbs/07_stages.ipynb #beecc904
 import copy, math
 from dataclasses import replace
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -25,7 +26,7 @@ from .augment import Augment
 from .learner import Learner, Callback, Schedule
 from .evaluate import features, val_accuracy
 
-# %% ../nbs/07_stages.ipynb #a18f3d14
+# %% ../nbs/07_stages.ipynb #4fdd87e6
 DEFAULT_SCHEDULE = Schedule(epochs=30)   # what a stage trains with when it is given no schedule
 
 def _augment(train, pad, flip, jitter, size):
@@ -66,7 +67,7 @@ def train_net(train:Tensors, # training examples
     learn.fit()
     return model
 
-# %% ../nbs/07_stages.ipynb #5905dd0a
+# %% ../nbs/07_stages.ipynb #d9978b4e
 def image_transform(train:bool, # training (random) or evaluation (deterministic) transform
                     jitter:bool=False, # add SimCLR colour jitter (p 0.8, strength 1) and grayscale (p 0.2)
                     size:int=224 # output side
@@ -85,17 +86,18 @@ def with_transform(ds, # an `ImageList`
     ds = copy.copy(ds); ds.transform = tf
     return ds
 
-# %% ../nbs/07_stages.ipynb #d4aa253e
+# %% ../nbs/07_stages.ipynb #d27e5c1e
 def train_teacher(train:Tensors, # training examples
                   n_classes:int, # number of classes
                   jitter:bool=False, # an augmentation teacher (SimCLR colour jitter)
                   seed:int=1, # teacher seed (CBD uses 1 and 2)
+                  classifier:str='cosine', # its head: 'cosine' as published, or 'linear'
                   **kwargs # passed to `train_net`
                  )->Net: # the trained teacher
     "A stage-1 CBD teacher: instance sampling, cosine classifier"
-    return train_net(train, n_classes, q=1., classifier='cosine', jitter=jitter, seed=seed, **kwargs)
+    return train_net(train, n_classes, q=1., classifier=classifier, jitter=jitter, seed=seed, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #faf95d2a
+# %% ../nbs/07_stages.ipynb #00fa0434
 def teacher_dim(teachers:list # stage-1 `Net`s
                )->int:
     "Width of the concatenated teacher features"
@@ -109,24 +111,26 @@ def train_cbd(train:Tensors, # training examples
               seed:int=0, # student seed
               base_loss:str='ce', # the classification term: 'ce' (CBD), 'balanced-softmax' or 'logit-adjusted'
               q:float|None=None, # sampling exponent; None: 0 (class-balanced) with 'ce', 1 (instance) with a balanced loss
+              classifier:str='cosine', # the student's head: 'cosine' as published, or 'linear'
               **kwargs # passed to `train_net`
              )->Net: # the trained student, without its teachers
     "A CBD student: fresh network, `CBDLoss` with feature distillation from `teachers` (frozen, in eval mode)"
     loss = create_loss('cbd', class_counts(train.labels, n_classes), alpha=alpha, beta=beta, base=base_loss)
     if q is None: q = 0. if base_loss == 'ce' else 1.
-    return train_net(train, n_classes, q=q, classifier='cosine', proj_dim=teacher_dim(teachers), seed=seed,
+    return train_net(train, n_classes, q=q, classifier=classifier, proj_dim=teacher_dim(teachers), seed=seed,
                      loss_func=loss, teachers=teachers, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #75a5d5d4
+# %% ../nbs/07_stages.ipynb #9c4c28e3
 def train_balanced(train:Tensors, # training examples
                    n_classes:int, # number of classes
                    seed:int=0, # seed
+                   classifier:str='cosine', # its head: 'cosine', or 'linear'
                    **kwargs # passed to `train_net`
                   )->Net: # the trained network
     "Class-balanced sampling from scratch, cosine classifier, no distillation"
-    return train_net(train, n_classes, q=0., classifier='cosine', seed=seed, **kwargs)
+    return train_net(train, n_classes, q=0., classifier=classifier, seed=seed, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #fe02737e
+# %% ../nbs/07_stages.ipynb #bcdd907c
 class FeatureNet(nn.Module):
     "A classifier on pre-computed features, returning `Out` like a `Net`"
     def __init__(self, classifier:nn.Module # features -> logits
@@ -153,7 +157,7 @@ def fit_head(head:nn.Module, # classifier to train on features
     learn.fit()
     return head.cpu()
 
-# %% ../nbs/07_stages.ipynb #4bc1bcee
+# %% ../nbs/07_stages.ipynb #35549eaa
 class BestOnVal(Callback):
     "After each epoch, measure `val_accuracy` on `val`; after the fit, restore the weights of the best epoch"
     order = 70
@@ -182,9 +186,27 @@ def crt(model:Net, # instance-sampled network
        )->Net:
     "Classifier re-training (Kang et al.): a fresh linear classifier trained through the frozen backbone on class-balanced, augmented batches"
     torch.manual_seed(seed)
+    head = nn.Linear(model.config['proj_dim'] or model.config['feat_dim'], model.config['n_classes'])
+    return retrain_head(model, head, train, sched, seed, device, val, k, pad, flip, size, progress, num_workers, classifier='linear')
+
+def retrain_head(model:Net, # instance-sampled network
+                 head:nn.Module, # its new classifier, the only part trained
+                 train:Tensors, # its training images
+                 sched:Schedule, # the head's epochs, batch size and SGD settings
+                 seed:int, # seed
+                 device, # None: CUDA if available
+                 val:Tensors|None, # validation split: keep the best epoch; None: keep the last
+                 k:int, # images per class visit of the class-aware sampler
+                 pad:int, # random-crop padding (the training augmentation)
+                 flip:bool, # random horizontal flips
+                 size:int, # image side for image-list datasets
+                 progress:bool, # show a progress bar
+                 num_workers:int, # DataLoader workers for image-list datasets
+                 **config # entries of the copy's `config` to change, e.g. classifier='linear'
+                )->Net:
+    "A copy of `model` with classifier `head` trained through its frozen backbone on class-balanced, augmented batches, as Kang et al.'s cRT and LWS"
     m = copy.deepcopy(model).requires_grad_(False)
-    m.classifier = nn.Linear(m.config['proj_dim'] or m.config['feat_dim'], m.config['n_classes'])
-    m.config = dict(m.config, classifier='linear')
+    m.classifier, m.config = head, dict(m.config, **config)
     _, aug, train = _augment(train, pad, flip, False, size)
     learn = Learner(m, train, sampler=ClassAwareSampler(train.labels, k, seed=seed), sched=sched, augment=aug, device=device,
                     cbs=[BestOnVal(val)] if val is not None else [], seed=seed, progress=progress, num_workers=num_workers)
@@ -203,7 +225,7 @@ def crt_features(model:Net, # instance-sampled network
     head = fit_head(nn.Linear(f.x.shape[1], model.config['n_classes']), f, sched, seed=seed, device=device)
     return with_classifier(model, head)
 
-# %% ../nbs/07_stages.ipynb #28b9dd1e
+# %% ../nbs/07_stages.ipynb #9d6eb7cb
 class LWSClassifier(nn.Module):
     "A frozen classifier whose logits are rescaled by a learned per-class factor"
     def __init__(self, base:nn.Module # the trained classifier, kept frozen
@@ -215,15 +237,32 @@ class LWSClassifier(nn.Module):
 
 def lws(model:Net, # instance-sampled network
         train:Tensors, # its training images
-        sched:Schedule=Schedule(epochs=5, lr=0.2, wd=0.), # epochs, batch size and SGD settings of the scales
+        sched:Schedule=Schedule(epochs=5), # the scales' epochs, batch size and SGD settings (Kang et al.: 5 epochs, lr 0.2 at batch 512, wd 5e-4)
         seed:int=0, # seed
-        device:str|torch.device|None=None # None: CUDA if available
+        device:str|torch.device|None=None, # None: CUDA if available
+        val:Tensors|None=None, # validation split: keep the best epoch; None: keep the last
+        k:int=4, # images per class visit of the class-aware sampler
+        pad:int=4, # random-crop padding (the training augmentation)
+        flip:bool=True, # random horizontal flips
+        size:int=224, # image side for image-list datasets
+        progress:bool=False, # show a progress bar
+        num_workers:int=4 # DataLoader workers for image-list datasets
        )->Net: # a copy of `model` with the scaled classifier
-    "Learnable weight scaling: per-class logit scales trained class-balanced on frozen features"
+    "Kang et al.'s learnable weight scaling: per-class logit scales learned through the frozen backbone on class-balanced, augmented batches"
+    torch.manual_seed(seed)
+    return retrain_head(model, LWSClassifier(model.classifier), train, sched, seed, device, val, k, pad, flip, size, progress, num_workers)
+
+def lws_features(model:Net, # instance-sampled network
+                 train:Tensors, # its training images
+                 sched:Schedule=Schedule(epochs=5, lr=0.2, wd=0.), # epochs, batch size and SGD settings of the scales
+                 seed:int=0, # seed
+                 device:str|torch.device|None=None # None: CUDA if available
+                )->Net: # a copy of `model` with the scaled classifier
+    "Fast learnable weight scaling: per-class logit scales trained class-balanced on features of the un-augmented images, computed once"
     head = fit_head(LWSClassifier(model.classifier), features(model, train, device), sched, seed=seed, device=device)
     return with_classifier(model, head)
 
-# %% ../nbs/07_stages.ipynb #7ab96ce8
+# %% ../nbs/07_stages.ipynb #cb3aaf9f
 def tau_norm(model:Net, # network with a linear classifier
              tau:float # 0 leaves the weights as they are, 1 normalises them
             )->Net:
@@ -233,7 +272,7 @@ def tau_norm(model:Net, # network with a linear classifier
     head.weight.data = w / w.norm(dim=1, keepdim=True) ** tau
     return with_classifier(model, head)
 
-TAUS = [round(0.1 * i, 1) for i in range(21)]   # 0, 0.1, ..., 2: Kang et al.'s sweep for τ-norm, also used for logit adjustment
+TAUS = [round(0.1 * i, 1) for i in range(21)]   # 0, 0.1, ..., 2: Kang et al.'s sweep for tau-norm, also used for logit adjustment
 
 def choose_on_val(model:Net, # a trained network
                   val:Tensors, # balanced validation images (never the test set)
@@ -254,7 +293,7 @@ def choose_tau(model:Net, # network with a linear classifier
     "The τ of `tau_norm` with the best class-averaged accuracy on `val`"
     return choose_on_val(model, val, taus or TAUS, lambda t: tau_norm(model, t).classifier, device)
 
-# %% ../nbs/07_stages.ipynb #6c86260d
+# %% ../nbs/07_stages.ipynb #1eb6a4ef
 def fit_scale(scores:torch.Tensor, # (N, C) class scores, e.g. cosines
               y:torch.Tensor, # (N,) class ids
               iters:int=100 # L-BFGS iterations
@@ -269,7 +308,21 @@ def fit_scale(scores:torch.Tensor, # (N, C) class scores, e.g. cosines
     return log_s.exp().item()
 
 class NCMClassifier(nn.Module):
-    "Nearest class mean by cosine similarity, times a scale fitted on a validation split (None: uncalibrated)"
+    "Kang et al.'s nearest class mean (`cl2n`): minus the squared Euclidean distance of the centred, L2-normalised feature to each class mean, times a scale fitted on a validation split"
+    def __init__(self, means:torch.Tensor, # (C, D) class means of the centred, normalised training features
+                 center:torch.Tensor, # (D,) mean training feature
+                 scale:float|None=None # temperature-scaling factor from `fit_scale`; None: the raw scores
+                ):
+        super().__init__(); self.register_buffer('means', means); self.register_buffer('center', center); self.scale = scale
+    @property
+    def calibrated(self)->bool: return self.scale is not None
+    def forward(self, x):
+        x = F.normalize(x - self.center, dim=1)
+        d = (x ** 2).sum(1, keepdim=True) + (self.means ** 2).sum(1) - 2 * x @ self.means.T   # squared distances, as in Kang et al.'s l2_similarity
+        return -d * (self.scale or 1.)
+
+class NCMCosineClassifier(nn.Module):
+    "Nearest class mean by cosine similarity to the normalised class means, times a scale fitted on a validation split (None: uncalibrated)"
     def __init__(self, means:torch.Tensor, # (C, D) class means of the features
                  scale:float|None=None # temperature-scaling factor from `fit_scale`; None: scores are raw cosines
                 ):
@@ -278,29 +331,50 @@ class NCMClassifier(nn.Module):
     def calibrated(self)->bool: return self.scale is not None
     def forward(self, x): return (F.normalize(x, dim=1) @ self.means.T) * (self.scale or 1.)
 
+def _calibrated(model, clf, val, device):
+    "`model` with classifier `clf`, its scale fitted on `val` (uncalibrated without one)"
+    if val is None: return with_classifier(model, clf)
+    fv = features(model, val, device)
+    clf.scale = fit_scale(clf(fv.x), fv.y)
+    return with_classifier(model, clf)
+
+def class_means(x:torch.Tensor, # (N, D) features
+                y:torch.Tensor, # (N,) class ids
+                n:int # number of classes
+               )->torch.Tensor:
+    "(n, D) mean feature of each class (zero for a class without examples)"
+    return torch.zeros(n, x.shape[1]).index_add_(0, y, x) / class_counts(y, n).clamp(min=1)[:, None]
+
 def ncm(model:Net, # any trained network
         train:Tensors, # its training images
         device:str|torch.device|None=None, # None: CUDA if available
         val:Tensors|None=None # validation split to fit the softmax scale on; None: uncalibrated (ECE not applicable)
        )->Net:
-    "Nearest-class-mean classifier on the network's L2-normalised features"
-    f = features(model, train, device)
-    n = model.config['n_classes']
-    means = torch.zeros(n, f.x.shape[1]).index_add_(0, f.y, F.normalize(f.x, dim=1)) / class_counts(f.y, n).clamp(min=1)[:, None]
-    if val is None: return with_classifier(model, NCMClassifier(means))
-    fv = features(model, val, device)
-    return with_classifier(model, NCMClassifier(means, fit_scale(NCMClassifier(means)(fv.x), fv.y)))
+    "Kang et al.'s nearest-class-mean classifier (`cl2n`) on the network's features"
+    f, n = features(model, train, device), model.config['n_classes']
+    center = f.x.mean(0)
+    return _calibrated(model, NCMClassifier(class_means(F.normalize(f.x - center, dim=1), f.y, n), center), val, device)
 
-# %% ../nbs/07_stages.ipynb #3ef68ca4
+def ncm_cosine(model:Net, # any trained network
+               train:Tensors, # its training images
+               device:str|torch.device|None=None, # None: CUDA if available
+               val:Tensors|None=None # validation split to fit the softmax scale on; None: uncalibrated (ECE not applicable)
+              )->Net:
+    "Nearest-class-mean classifier by cosine similarity on the network's L2-normalised features"
+    f, n = features(model, train, device), model.config['n_classes']
+    return _calibrated(model, NCMCosineClassifier(class_means(F.normalize(f.x, dim=1), f.y, n)), val, device)
+
+# %% ../nbs/07_stages.ipynb #6624e4c4
 def train_ce(train:Tensors, # training examples
              n_classes:int, # number of classes
              seed:int=0, # seed
+             classifier:str='linear', # its head: 'linear' as published (Decoupling's joint training), or 'cosine'
              **kwargs # passed to `train_net`
             )->Net: # the trained network
     "The CE baseline: instance sampling, linear classifier, cross-entropy"
-    return train_net(train, n_classes, q=1., classifier='linear', seed=seed, **kwargs)
+    return train_net(train, n_classes, q=1., classifier=classifier, seed=seed, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #6a2aac74
+# %% ../nbs/07_stages.ipynb #fb7b05a5
 class LogitAdjustedClassifier(nn.Module):
     "A trained classifier whose logits are shifted by -tau * log prior (Menon et al.'s post hoc adjustment)"
     def __init__(self, base:nn.Module, # the trained classifier (copied)
@@ -328,18 +402,19 @@ def choose_la_tau(model:Net, # a network trained with plain cross-entropy
     "The τ of `logit_adjusted` with the best class-averaged accuracy on `val`"
     return choose_on_val(model, val, taus or TAUS, lambda t: LogitAdjustedClassifier(model.classifier, counts, t), device)
 
-# %% ../nbs/07_stages.ipynb #9c287226
+# %% ../nbs/07_stages.ipynb #cfb65e04
 def train_la_loss(train:Tensors, # training examples
                   n_classes:int, # number of classes
                   tau:float=1., # strength of the adjustment (the authors' default)
                   seed:int=0, # seed
+                  classifier:str='linear', # its head: 'linear' as published, or 'cosine'
                   **kwargs # passed to `train_net`
                  )->Net: # the trained network
     "Menon et al.'s logit-adjusted loss: instance sampling, linear classifier, CE(logits + tau log prior)"
     loss = LogitAdjustedLoss(class_counts(train.labels, n_classes), tau)
-    return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, **kwargs)
+    return train_net(train, n_classes, q=1., classifier=classifier, seed=seed, loss_func=loss, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #4c7aa475
+# %% ../nbs/07_stages.ipynb #9baf72f4
 def train_balanced_softmax(train:Tensors, # training examples
                            n_classes:int, # number of classes
                            seed:int=0, # seed
@@ -349,7 +424,7 @@ def train_balanced_softmax(train:Tensors, # training examples
     loss = BalancedSoftmaxLoss(class_counts(train.labels, n_classes))
     return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, **kwargs)
 
-# %% ../nbs/07_stages.ipynb #fb297119
+# %% ../nbs/07_stages.ipynb #f997a94d
 class DRWCallback(Callback):
     "Deferred re-weighting: the loss's class `weight` is None before epoch `at` and `weights` from it on"
     order = -5
@@ -385,7 +460,7 @@ def train_ldam_drw(train:Tensors, # training examples
     return train_net(train, n_classes, q=1., classifier='cosine', scale=s, seed=seed, loss_func=LDAMLoss(counts, max_m, s), sched=sched,
                      cbs=[*kwargs.pop('cbs', ()), drw], **kwargs)
 
-# %% ../nbs/07_stages.ipynb #aac9ec9f
+# %% ../nbs/07_stages.ipynb #58b7ff08
 def train_bkd(train:Tensors, # training examples
               n_classes:int, # number of classes
               teacher:Net, # the CE network (`train_ce`), frozen
@@ -396,6 +471,7 @@ def train_bkd(train:Tensors, # training examples
               drw_from:float=0.8, # share of the epochs before the weights apply, with `drw`
               seed:int=0, # student seed
               sched:Schedule=DEFAULT_SCHEDULE, # the schedule; with `drw`, the weights apply from `drw_from` of its epochs
+              classifier:str='linear', # the student's head: 'linear' as published, or 'cosine'
               **kwargs # passed to `train_net`
              )->Net: # the trained student, without its teacher
     "Zhang et al.'s Balanced KD: a fresh linear-classifier student, CE + alpha T^2 KL(class-re-weighted teacher || student)"
@@ -403,4 +479,4 @@ def train_bkd(train:Tensors, # training examples
     if drw is None: drw = n_classes <= 10
     if drw: loss, cbs = KDLoss(T, alpha), cbs + [DRWCallback(drw_epoch(sched.epochs, drw_from), effective_num_weights(counts, beta))]
     else: loss = BalancedKDLoss(counts, T, alpha, beta)
-    return train_net(train, n_classes, q=1., classifier='linear', seed=seed, loss_func=loss, teachers=[teacher], cbs=cbs, sched=sched, **kwargs)
+    return train_net(train, n_classes, q=1., classifier=classifier, seed=seed, loss_func=loss, teachers=[teacher], cbs=cbs, sched=sched, **kwargs)

@@ -47,7 +47,7 @@ class Runner:
     def new_fit(self, learn, resume:bool):
         "A fresh SGD for the coming fit"
         s = learn.sched
-        learn.opt = torch.optim.SGD(learn.params, lr=s.base_lr, momentum=s.momentum, weight_decay=s.wd)
+        learn.opt = torch.optim.SGD(learn.params, lr=s.base_lr, momentum=s.momentum, weight_decay=s.wd, nesterov=s.nesterov)
     def set_lr(self, learn, lr:float):
         "The learning rate of the next step"
         for g in learn.opt.param_groups: g['lr'] = lr

@@ -7,12 +7,12 @@ Docs: https://cbd-nb.github.io/cbd_nb/viz.html.md"""
 # %% auto #0
 __all__ = ['SHOT_COLORS', 'FAMILY_COLORS', 'OTHER_COLORS', 'SHOT_KEYS', 'TSNE_BACKENDS', 'SHOT_SYMBOLS', 'CLASS_COLORS',
            'shot_names', 'method_color', 'add_shot_bands', 'by_count', 'count_histogram', 'sampled_distribution',
-           'redraw', 'explore_sampling', 'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot', 'confusion_plot',
-           'reliability_diagram', 'tsne', 'model_embeddings', 'class_colors', 'tsne_traces', 'tsne_plot',
-           'explore_tsne']
+           'redraw', 'LiveBox', 'live', 'explore_sampling', 'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot',
+           'confusion_plot', 'reliability_diagram', 'tsne', 'model_embeddings', 'class_colors', 'tsne_traces',
+           'tsne_plot', 'explore_tsne', 'pareto_front', 'cost_plot']
 
 # %% ../nbs/11_viz.ipynb #c4facfd5
-import hashlib, importlib.util, math, sys
+import hashlib, html, importlib.util, math, sys
 import numpy as np, torch, torch.nn as nn
 import plotly.graph_objects as go, plotly.io as pio
 from plotly.colors import qualitative
@@ -25,6 +25,7 @@ from .metrics import confusion_matrix, calibration_bins, ece
 from .models import weight_norms
 from .evaluate import get_preds
 from .methods import METHODS, FAMILIES
+from .results import method_cost
 
 # %% ../nbs/11_viz.ipynb #8e4be896
 if (ip := sys.modules.get('IPython')) and ip.get_ipython() is not None:   # in a notebook; elsewhere (the CLI's report) no renderer is needed, and
@@ -45,10 +46,10 @@ def shot_names(counts:torch.Tensor, # training images per class
 
 # %% ../nbs/11_viz.ipynb #0bad94ed
 FAMILY_COLORS = dict(zip(FAMILIES, (   # family -> its colours, in table order: dark and light alternate
-    ('#08306b', '#6baed6', '#2171b5', '#17becf', '#0b5394', '#4a90e2', '#1f6f8b'),
-    ('#b2182b', '#f28e2b', '#7f2704', '#e377c2', '#d6604d'),
-    ('#2ca02c', '#98df8a'),
-    ('#3f007d', '#9e9ac8', '#6a51a3', '#c51b8a', '#8c6bb1'))))
+    ('#08306b', '#6baed6', '#2171b5', '#17becf', '#0b5394', '#4a90e2', '#1f6f8b', '#9ecae1', '#005f73'),
+    ('#b2182b', '#f28e2b', '#7f2704', '#e377c2', '#d6604d', '#fdae6b'),
+    ('#2ca02c', '#98df8a', '#006d2c'),
+    ('#3f007d', '#9e9ac8', '#6a51a3', '#c51b8a', '#8c6bb1', '#7a0177', '#bcbddc'))))
 OTHER_COLORS = ('#bcbd22', '#8c564b', '#ff9896', '#7f7f00', '#e7ba52', '#637939', '#843c39', '#d6616b')   # methods outside the table
 
 def method_color(name:str # a method name (a key of `METHODS`), a network of the table, or any other name
@@ -134,18 +135,33 @@ def redraw(fig:'go.FigureWidget', # the displayed figure
             fig.layout.title, fig.layout.annotations = new.layout.title, new.layout.annotations
     return update
 
+class LiveBox(widgets.VBox):
+    "A `VBox` that shows `note` wherever widgets cannot run: a saved notebook opened without its kernel, the docs pages"
+    note = 'Interactive: run this cell in JupyterLab to use it.'
+    def _repr_mimebundle_(self, **kwargs):
+        b = super()._repr_mimebundle_(**kwargs)
+        return b and {**b, 'text/plain': self.note, 'text/html': f'<p><em>{html.escape(self.note)}</em></p>'}
+
+def live(children:list, # the widgets, top to bottom
+         note:str # what a reader without a kernel sees instead, in one sentence
+        )->'LiveBox':
+    "The widgets `children` in a column that reads `note` where it cannot run (instead of `VBox(children=...)`)"
+    box = LiveBox(children)
+    box.note = note
+    return box
+
 def explore_sampling(n_classes:int=10, # number of classes
                      n_max:int=500, # images in the largest class
                      imb_factor:float=100., # initial imbalance factor n_max/n_min
                      q:float=0.5 # initial sampling exponent
-                    )->widgets.VBox:
+                    )->'LiveBox':
     "Sliders for the imbalance factor and `q` driving the sampled class distribution of `lt_counts`"
     imb = widgets.FloatLogSlider(value=imb_factor, base=10, min=0, max=math.log10(n_max / 2), step=0.05, description='imbalance')
     qs = widgets.FloatSlider(value=q, min=0, max=1, step=0.05, description='q')
     make = lambda: sampled_distribution(lt_counts(n_max, n_classes, imb.value), qs.value)
     fig = go.FigureWidget(make())
     for w in (imb, qs): w.observe(redraw(fig, make), 'value')
-    return widgets.VBox([widgets.HBox([imb, qs]), fig])
+    return live([widgets.HBox([imb, qs]), fig], 'Sliders for the imbalance factor and q redraw this figure: open the notebook in JupyterLab and run the cell to use them.')
 
 # %% ../nbs/11_viz.ipynb #e7ed99ad
 def accuracy_vs_frequency(results:dict, # what `Run.all` returns: 'methods' (name -> dict with 'per_class'), 'counts', 'classes'
@@ -348,11 +364,37 @@ def explore_tsne(embeds:dict, # name -> (N, 2) embedding of the same N points
                  labels:torch.Tensor, # class id of each point (N,)
                  counts:torch.Tensor, # training images per class
                  classes:list # class names
-                )->widgets.VBox:
+                )->'LiveBox':
     "A t-SNE map with dropdowns for the embedding and for the class to highlight"
     model = widgets.Dropdown(options=list(embeds), description='features')
     cls = widgets.Dropdown(options=[('all', None)] + [(str(c), i) for i, c in enumerate(classes)], description='highlight')
     make = lambda: tsne_plot({model.value: embeds[model.value]}, labels, counts, classes, cls.value)
     fig = go.FigureWidget(make())
     for w in (model, cls): w.observe(redraw(fig, make), 'value')
-    return widgets.VBox([widgets.HBox([model, cls]), fig])
+    return live([widgets.HBox([model, cls]), fig], 'Menus for the features and a class to highlight redraw this t-SNE map: open the notebook in JupyterLab and run the cell to use them.')
+
+# %% ../nbs/11_viz.ipynb #4f6934f2
+def pareto_front(points:dict # name -> (cost, accuracy)
+                )->list:
+    "The names no other point beats: every other point is dearer, or no more accurate (by cost, then accuracy)"
+    front, best = [], -math.inf
+    for k, (c, a) in sorted(points.items(), key=lambda kv: (kv[1][0], -kv[1][1])):
+        if a > best: front.append(k); best = a
+    return front
+
+def cost_plot(results:dict, # what `Run.all` returns: 'methods', 'recipe'
+              methods:list|None=None # names of the methods to show; None: every one of the table
+             )->go.Figure:
+    "Class-averaged test accuracy of each method against the network-epochs it spends in all, with the Pareto front"
+    pts = {k: (c, 100 * v['all']) for k, v in results['methods'].items()
+           if k in METHODS and (methods is None or k in methods) and (c := method_cost(results, k)) is not None}
+    fig = go.Figure()
+    for k, (c, a) in pts.items():
+        fig.add_scatter(x=[c], y=[a], mode='markers', name=k, marker=dict(color=method_color(k), size=10), legendgroup=METHODS[k].family,
+                        legendgrouptitle_text=METHODS[k].family, hovertemplate=f'{k}: %{{x}} network-epochs, %{{y:.1f}} %<extra></extra>')
+    front = pareto_front(pts)
+    fig.add_scatter(x=[pts[k][0] for k in front], y=[pts[k][1] for k in front], mode='lines', line=dict(color='#4d4d4d', dash='dash', shape='hv'),
+                    name='Pareto front', hovertemplate='%{x} network-epochs, %{y:.1f} %<extra>Pareto front</extra>')
+    return fig.update_layout(xaxis_title='network-epochs spent (the epochs of every network it trained or used)', yaxis_title='class-averaged test accuracy (%)',
+                             title='Accuracy against cost', height=max(420, 22 * (len(pts) + 4) + 80))
+

@@ -76,3 +76,17 @@ def test_sidebar_lists_every_notebook_and_only_those():
     listed = re.findall(r'^\s*-\s+(\S+\.ipynb)\s*$', (nbs/'sidebar.yml').read_text(), re.M)
     pages = {str(p.relative_to(nbs)) for p in nbs.rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(nbs).parts)}
     assert len(listed) == len(set(listed)) and set(listed) == pages, (sorted(pages - set(listed)), sorted(set(listed) - pages))
+
+def test_no_raw_widget_text_in_outputs():
+    "A widget cell's committed output is a picture or a short note, never the widget's repr (`VBox(children=…)`), which the docs would show as text (issue 20)"
+    import json
+    nbs = Path(__file__).parent.parent/'nbs'
+    raw = []
+    for p in sorted(nbs.rglob('*.ipynb')):
+        if any(s.startswith(('_', '.')) for s in p.relative_to(nbs).parts): continue
+        for i, c in enumerate(json.loads(p.read_text())['cells']):
+            for o in c.get('outputs', []):
+                t = o.get('data', {}).get('text/plain', o.get('text', ''))
+                t = ''.join(t) if isinstance(t, list) else t
+                if t.lstrip().startswith(('VBox(', 'HBox(', 'Box(', 'FigureWidget(')): raw.append(f'{p.relative_to(nbs)} cell {i}')
+    assert not raw, f'widget reprs committed as outputs (run the cell with the kit\'s `live` box, or clear it): {raw}'

@@ -46,7 +46,7 @@ def test_report_page():
     text = re.sub('<[^>]+>', ' ', page)
     assert text.index('4 classes with 100 down to 12') < text.index('highest class-averaged') < text.index('ECE (0–1, lower is better)')
     assert page.count('<figcaption>') == len(report_figures(res)) == page.count('class="plotly-graph-div"')
-    assert page.count('<figure>') == 3 and not re.search(r'<script[^>]+src=', page)     # plotly.js embedded, nothing fetched
+    assert page.count('<figure>') == 4 and not re.search(r'<script[^>]+src=', page)     # plotly.js embedded, nothing fetched
     assert all(html.escape(METHODS[k].about) in page for k in res['methods'])
     rows = {r['method']: r for r in results_table(res)}
     assert (rows['CE']['network'], rows['cRT']['network'], rows['CBD']['network']) == ('own', "reuses CE's", 'own')
