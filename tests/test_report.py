@@ -12,7 +12,7 @@ def fake_results(accs=(.6, .9, .7), n_test=30):
     "A results dict as `Run.all` writes it, for three methods of the table, with per-class accuracies `acc` in every class"
     counts, names = [100, 60, 30, 12], ['CE', 'cRT', 'CBD']
     m = {k: {'all': a, 'many': None, 'medium': a, 'few': a, 'ece': .05, 'per_class': [a] * 4, 'seconds': 1.} for k, a in zip(names, accs)}
-    return {'recipe': {'name': 'fake', 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0},
+    return {'recipe': {'name': 'fake', 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'teachers': 1},
             'device': 'cpu', 'versions': {'torch': torch.__version__}, 'counts': counts, 'classes': list('abcd'),
             'test_counts': [n_test] * 4, 'seconds': {'ce': 12.5, 'cbd': 40.}, 'methods': m}
 
