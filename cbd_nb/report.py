@@ -138,5 +138,6 @@ def report_html(results:dict, # what `Run.all` returns
             "<p class='note'>Accuracy in %, class-averaged on the balanced test set; ECE is the expected calibration error on a 0–1 scale; "
             "a dash is an empty shot group or a value that does not apply. Network-epochs: the epochs of network training the method spends in all, its dependencies included. Network: 'own' for a method that trains its own network, whose seconds are "
             "that network's own training in this run (without the networks it needs, such as teachers; none where it came from a checkpoint); a method that reuses another method's network "
-            "says whose, and its seconds are only its own work on top (adapting the classifier, evaluating).</p>"
+            "says whose, and its seconds are only its own work on top (adapting the classifier, evaluating). Seconds are wall-clock time on this run's machine: "
+            "other work on it lengthens them, so compare them only within a run made on an otherwise idle machine; network-epochs count the work itself.</p>"
             "<h2>The methods</h2>" + about + "<h2>Figures</h2>" + ''.join(figs[1:]) + '</body></html>')
