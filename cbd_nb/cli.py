@@ -146,6 +146,9 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
         if world > 1: dist.barrier(); dist.destroy_process_group()
     except KeyboardInterrupt as e:
         where = f"in {job.doing}" if job else "before training started"
+        if world > 1 and isinstance(e, Terminated):   # torchrun stops the others when a process dies, sometimes before they see the lost connection
+            raise Interrupted(f"stopped by torchrun {where}: another process of this torchrun job died, or the job was stopped; finished networks and results are kept "
+                              f"in {out}. Continue with the same torchrun command and: {again}", code=143) from None
         raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with: {again}",
                           code=143 if isinstance(e, Terminated) else 130) from None
     except OSError as e:
