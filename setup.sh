@@ -35,7 +35,7 @@ setup() {
       exit 1
     fi
     say "installing torch 2.14.1 and torchvision 0.29.1 (a few minutes the first time)"
-    pipq "torch==2.14.1" "torchvision==0.29.1"
+    pipq --no-compile "torch==2.14.1" "torchvision==0.29.1"   # no .pyc for all of torch up front: Python writes them for what is imported
   fi
   say "installing cbd_nb with its development tools"
   pipq -e ".[dev]"

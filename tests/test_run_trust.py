@@ -47,11 +47,11 @@ def copy(done, tmp_path):
 def test_resume_never_mixes_runs(tmp_path):
     "The issue's reproduction: a 2-epoch run, a 1-epoch run killed after NCM, then a 1-epoch --resume"
     x = tmp_path/'x'
-    Run(get_recipe('digits-lt', epochs=2, teachers=1), x, progress=False).all()
-    p = popen('--out', x, '--epochs', 1, '--teachers', 1)
+    Run(get_recipe('digits-lt', epochs=2, teachers=1), x, progress=False, methods='CE,NCM,CB-scratch').all()   # CE's network, a method on it, another network
+    p = popen('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch')
     wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}) and methods_done(x)['recipe']['epochs'] == 1)
     p.kill(); p.wait()
-    r = cli('--out', x, '--epochs', 1, '--teachers', 1, '--resume')
+    r = cli('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--resume')
     assert r.returncode != 0 and 'was made by another run' in r.stderr and 'epochs: 2 there, 1 now' in r.stderr, r.stderr
     assert '.pt' in r.stderr and 'Traceback' not in r.stderr
     (x/'results.json').unlink()                          # what the damaged-JSON message advises: still refused
