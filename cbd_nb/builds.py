@@ -14,8 +14,8 @@ __all__ = ['DeclaredRecipe', 'Inputs', 'train_named_teacher', 'build_ce', 'build
 from dataclasses import replace
 from .learner import Schedule
 from .methods import Method, teacher_specs, network_epochs
-from .stages import (train_ce, train_teacher, train_cbd, train_balanced, crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm,
-                           ncm_cosine, logit_adjusted, choose_la_tau, train_la_loss, train_ldam_drw, train_bkd, BestOnVal)
+from .stages import train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd, BestOnVal
+from .posthoc import crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm, ncm_cosine, logit_adjusted, choose_la_tau
 
 # %% ../nbs/07b_builds.ipynb #46cf3a2e
 class DeclaredRecipe:

@@ -10,6 +10,7 @@ import json, os, re, secrets, shutil, signal, socket, subprocess, sys, time, tom
 from pathlib import Path
 from urllib.parse import urlparse
 import pytest
+from outputs_util import differences
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO/'test-artifacts'
@@ -27,7 +28,8 @@ NOTEBOOKS = [   # every tutorial: issue 11 asks that Run All finish within 2 min
     dict(path='tutorials/02_teachers.ipynb', figures=9, run_timeout=120,      # teachers' shot bars and per-class accuracy, weight norms,
          actions=[('readout', 0, '1.5')]),                                   # confusion, baselines' bars and per-class, τ norms and curve; τ slider -> 1.5
     dict(path='tutorials/03_distillation.ipynb', figures=3, run_timeout=120),  # shot bars of the students and of the balanced-loss students, per-class accuracy
-    dict(path='tutorials/04_analysis.ipynb', figures=7, run_timeout=120, actions=[('select', 1, 3)]),   # explore_tsne: highlight a class
+    dict(path='tutorials/04_analysis.ipynb', figures=7, run_timeout=120, actions=[('select', 1, 3)],    # explore_tsne: highlight a class;
+         reproduce=True),   # it trains nothing: its printed numbers must equal the committed ones (test_tutorial_outputs.py)
 ]
 
 pytest.importorskip('playwright.sync_api', reason='the playwright Python package is not installed (pip install playwright)')
@@ -180,6 +182,7 @@ CELLS = rf"""path => {{ {PANEL}
                                                    + '.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'))
                 .map(e => e.textContent).filter(t => /Traceback|^\w*(Error|Exception)\b/m.test(t)).map(t => t.slice(0, 300)),
     widget_errors: Array.from(c.node.querySelectorAll('.jupyter-widgets.widget-error, .widget-error')).map(e => e.textContent.slice(0, 300))}})); }}"""
+NOTEBOOK_JSON = f"""path => {{ {PANEL} return panel.content.model.toJSON(); }}"""   # the notebook as nbformat JSON, outputs included
 FIGURES = f"""path => {{ {PANEL}
   return Array.from(panel.node.querySelectorAll('.js-plotly-plot')).map(gd => ({{
     svgs: gd.querySelectorAll('.plotly svg.main-svg').length,
@@ -285,24 +288,28 @@ def test_notebook_in_jupyterlab(nb, request):
         r = run_all(page, path, nb['run_timeout'])
         problems = notebook_problems(page, path, nb['figures'])
         assert not problems, f'{path} in JupyterLab (run-all returned {r}):\n' + '\n'.join(problems)
+        if nb.get('reproduce'):
+            bad = differences(json.loads((REPO/'nbs'/path).read_text()), page.evaluate(NOTEBOOK_JSON, path), path)
+            assert not bad, f'{path}: outputs of Run All differ from the committed ones:\n' + '\n'.join(bad)
         if nb.get('actions'): check_widget(page, path, nb['actions'])
     finally: screenshot(page, path, Path(path).stem)
 
+def _code(src:str)->dict: return {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': [src]}
+
 def test_broken_notebook_is_detected(lab, page):
-    "The checks above fail on a notebook that raises: a cell raising ValueError('boom') is put after the imports"
-    src = lab.root/NOTEBOOKS[0]['path']
-    nb = json.loads(src.read_text())
-    first_code = next(i for i, c in enumerate(nb['cells']) if c['cell_type'] == 'code')
-    nb['cells'].insert(first_code + 1, {'cell_type': 'code', 'execution_count': None, 'id': 'b00b00', 'metadata': {},
-                                        'outputs': [], 'source': ["raise ValueError('boom')"]})
-    path = f'{Path(NOTEBOOKS[0]["path"]).parent}/broken_{src.name}'
+    "The checks above fail on a notebook that raises: a figure, then a cell raising ValueError('boom'), then a second figure"
+    fig = "go.Figure(go.Bar(y=[1, 2, 3]))"
+    nb = {'cells': [_code('import plotly.graph_objects as go'), _code(fig), _code("raise ValueError('boom')"), _code(fig)],
+          'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}}, 'nbformat': 4, 'nbformat_minor': 5}
+    for i, c in enumerate(nb['cells']): c['id'] = f'broken{i}'
+    path = 'tutorials/broken.ipynb'
     (lab.root/path).write_text(json.dumps(nb, indent=1))
     try:
         open_notebook(page, lab, path)
-        run_all(page, path, NOTEBOOKS[0]['run_timeout'])
-        problems = notebook_problems(page, path, NOTEBOOKS[0]['figures'], wait=5)
-        print('problems found in the broken copy:', *problems, sep='\n  ')
+        run_all(page, path, 60)
+        problems = notebook_problems(page, path, 2, wait=2)
+        print('problems found in the broken notebook:', *problems, sep='\n  ')
         assert any('ValueError: boom' in p for p in problems), problems
         assert any('without an execution count' in p for p in problems), problems   # Run All stops at the error
-        assert any('rendered Plotly figures' in p for p in problems), problems
-    finally: screenshot(page, path, f'{src.stem}-broken')
+        assert any('1 rendered Plotly figures, expected at least 2' in p for p in problems), problems   # the figure before the error renders
+    finally: screenshot(page, path, 'broken')

@@ -81,7 +81,7 @@ def test_image_list_recipe_end_to_end(tmp_path, recipe, data):
     from cbd_nb.methods import select_methods
     methods = 'cRT,tau-norm,NCM,CBD-ENS'   # a classifier retrained through the backbone on val, two post-hoc rows, teachers and a student
     fake_image_list(tmp_path/'data', data, counts=[12, 6, 3], n_test=4, size=20)
-    r = get_recipe(recipe, arch='resnet8', size=16, epochs=1, teachers=2, bs=8)
+    r = get_recipe(recipe, arch='resnet8', size=16, epochs=1, crt_epochs=1, teachers=2, bs=8)   # one cRT epoch: each epoch starts DataLoader workers
     res = Run(r, tmp_path/'out', root=tmp_path/'data', progress=False, methods=methods).all()
     assert set(res['methods']) == {m.name for m in select_methods(methods) if m.applies is None or m.applies(r)}
     assert res['counts'][:4] == [12, 6, 3, 0]                   # the whole training list is trained on

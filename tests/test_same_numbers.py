@@ -23,7 +23,10 @@ def compare(name, tmp_path, **overrides):
     old = json.loads(f.read_text())
     if old['versions']['cpu'] != versions()['cpu']: pytest.skip(f"{f.name} was made on {old['versions']['cpu']}, this is {versions()['cpu']}")
     methods = ','.join(old['methods'])   # the methods it compared, under today's names
-    new = Run(get_recipe(old['recipe']['name'], methods=methods, **overrides), tmp_path, device='cpu', progress=False).all()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(old['versions']['threads'])   # a sum over other threads rounds differently: as many as made the file
+    try: new = Run(get_recipe(old['recipe']['name'], methods=methods, **overrides), tmp_path, device='cpu', progress=False).all()
+    finally: torch.set_num_threads(threads)
     assert {**new['recipe'], 'methods': None} == {**with_added(old['recipe']), 'methods': None}   # settings added since, at the value that meant then
     assert set(old['methods']) <= set(new['methods']), sorted(set(old['methods']) - set(new['methods']))   # methods added since are not compared
     differ = [k for k, v in old['methods'].items() if new['methods'][k]['per_class'] != v['per_class'] or new['methods'][k].get('tau') != v.get('tau')]

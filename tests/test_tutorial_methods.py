@@ -3,7 +3,7 @@ import html, json, shutil
 import pytest
 from cbd_nb.methods import METHODS, Method, methods_table, select_methods
 import torch
-from cbd_nb.stages import FeatureNet, with_classifier
+from cbd_nb.posthoc import FeatureNet, with_classifier
 from cbd_nb.evaluate import features
 from cbd_nb.samplers import ClassPowerSampler
 from cbd_nb.learner import Learner, Schedule

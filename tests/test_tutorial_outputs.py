@@ -2,45 +2,24 @@
 `nbs/tutorials` (so it reads the shipped fmnist-lt-small run, never a local `runs/` folder), and every number its cells
 print or display as text must match the committed outputs. The figures are left out (Plotly gives each a random id).
 Numbers may differ by `TOL` (0.1 points of a percentage, or 0.001 of a fraction): the networks are fixed checkpoints,
-but a different CPU can round a float differently and flip a near-tied test image."""
-import json, re, shutil
+but a different CPU can round a float differently and flip a near-tied test image.
+
+Where the browser tests run (Chromium and Playwright present), `test_browser.py` compares the outputs of its Run All in
+JupyterLab the same way, and the tutorial is not executed a second time here."""
+import json, os, shutil
 from pathlib import Path
 import pytest
+from outputs_util import text_outputs, numbers, close, differences
 
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = 'tutorials/04_analysis.ipynb'      # reads the shipped run only: what it shows depends on no training
-NUM = re.compile(r'-?\d+(?:\.\d+)?(?:e-?\d+)?')
-TOL = 0.1
-TIMED = re.compile(r'seconds|perf_counter|time\(')   # cells that show wall times, which no re-run reproduces
 
-def text_outputs(nb:dict)->list:
-    "(cell index, text) of every text output of every code cell, figures and widgets left out"
-    res = []
-    for i, c in enumerate(nb['cells']):
-        if c['cell_type'] != 'code' or TIMED.search(''.join(c['source'])): continue
-        prev_stream = False   # a kernel under load may flush one print in several stream messages: join them again
-        for o in c.get('outputs', []):
-            if o.get('output_type') == 'stream' and o.get('name') == 'stdout': t = o['text']
-            elif o.get('output_type') in ('execute_result', 'display_data') and 'text/plain' in o.get('data', {}) and \
-                 not {'application/vnd.plotly.v1+json', 'application/vnd.jupyter.widget-view+json'} & set(o['data']): t = o['data']['text/plain']
-            else: continue
-            t, stream = ''.join(t) if isinstance(t, list) else t, o.get('output_type') == 'stream'
-            if stream and prev_stream: res[-1] = (i, res[-1][1] + t)
-            else: res.append((i, t))
-            prev_stream = stream
-    return res
-
-def untimed(text:str)->str:
-    "`text` without the last column of a table whose header ends with 'seconds' (a wall time, which no re-run reproduces)"
-    lines = text.splitlines()
-    if not lines or not lines[0].rstrip().endswith('seconds'): return text
-    return '\n'.join(l.rstrip().rsplit(None, 1)[0] if l.strip() else l for l in lines)
-
-def numbers(text:str)->list[float]: return [float(x) for x in NUM.findall(untimed(text))]
-
-def close(a:list, b:list)->bool:
-    "Same count of numbers, each within `TOL` (a percentage or count) or `TOL`/100 (a fraction below 1)"
-    return len(a) == len(b) and all(abs(x - y) <= (TOL if abs(y) >= 1 else TOL / 100) + 1e-9 for x, y in zip(a, b))   # 1e-9: 75.4 - 75.3 is 0.1000000000000085 in floats
+def browser_checks_it()->bool:
+    "True where test_browser.py runs the tutorials in JupyterLab (and compares this one's outputs)"
+    chromium = os.environ.get('CBD_CHROMIUM') or shutil.which('chromium') or '/usr/bin/chromium'
+    try: import playwright.sync_api   # noqa: F401
+    except ImportError: return False
+    return Path(chromium).is_file() and os.access(chromium, os.X_OK)
 
 def test_numbers_in_text_are_compared_with_tolerance():
     assert numbers("{'all': 84.2, 'few': 8.5e-2}") == [84.2, 0.085]
@@ -55,6 +34,7 @@ def test_numbers_in_text_are_compared_with_tolerance():
 @pytest.fixture(scope='module')
 def rerun(tmp_path_factory):
     "The tutorial's committed notebook and the same notebook executed again in a copy of nbs/tutorials"
+    if browser_checks_it(): pytest.skip(f'{TUTORIAL} is run in JupyterLab by test_browser.py, which compares its outputs')
     nbformat, nbclient = pytest.importorskip('nbformat'), pytest.importorskip('nbclient')
     if not (REPO/'nbs'/'tutorials'/'shipped'/'fmnist-lt-small'/'results.json').exists(): pytest.fail('the shipped fmnist-lt-small run is missing')
     root = tmp_path_factory.mktemp('tut')
@@ -69,8 +49,5 @@ def rerun(tmp_path_factory):
 
 def test_committed_outputs_reproduce(rerun):
     committed, fresh = rerun
-    old, new = text_outputs(committed), text_outputs(fresh)
-    assert len(old) >= 5, f'{TUTORIAL} has only {len(old)} text outputs committed: execute it and commit its outputs'
-    assert [i for i, _ in old] == [i for i, _ in new], 'the cells with text output differ between the committed and the re-executed notebook'
-    bad = [f'cell {i}:\n  committed: {a[:300]}\n  now:       {b[:300]}' for (i, a), (_, b) in zip(old, new) if not close(numbers(b), numbers(a))]
+    bad = differences(committed, fresh, TUTORIAL)
     assert not bad, f'{TUTORIAL}: re-executed outputs differ from the committed ones:\n' + '\n'.join(bad)

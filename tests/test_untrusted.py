@@ -187,6 +187,8 @@ def test_sigterm_ends_as_ctrl_c_does(tmp_path):
     t0 = time.time()
     while 'NCM' not in (json.loads((x/'results.json').read_text()).get('methods', {}) if (x/'results.json').exists() else {}):
         assert time.time() - t0 < 120 and p.poll() is None; time.sleep(.05)
+    time.sleep(3)                       # NCM's results are written a moment before CB-scratch starts its network; its 20 epochs take longer
+    assert p.poll() is None, 'the run ended before it could be interrupted'
     p.send_signal(signal.SIGTERM); _, err = p.communicate(timeout=60)
     line = one_line(err)
     assert p.returncode == 143 and line.startswith('cbd-nb run: interrupted in cb;') and line.endswith('--resume')
