@@ -90,3 +90,15 @@ def test_no_raw_widget_text_in_outputs():
                 t = ''.join(t) if isinstance(t, list) else t
                 if t.lstrip().startswith(('VBox(', 'HBox(', 'Box(', 'FigureWidget(')): raw.append(f'{p.relative_to(nbs)} cell {i}')
     assert not raw, f'widget reprs committed as outputs (run the cell with the kit\'s `live` box, or clear it): {raw}'
+
+def test_modules_stay_small():
+    "Each module does one job (issue 19): none is over 450 lines, the generated `_modidx.py` aside"
+    big = {p.name: n for p in Path(cbd_nb.__file__).parent.glob('*.py') if not p.name.startswith('_') and (n := len(p.read_text().splitlines())) > 450}
+    assert not big, f'modules over 450 lines: {big}: split them by job, each with its own notebook'
+
+def test_viz_loads_nothing_that_trains():
+    "Drawing a figure does not load the training stack (issue 19): importing `cbd_nb.viz` imports no learner, stage, build or run"
+    code = "import sys, cbd_nb.viz; print(' '.join(sorted(m for m in sys.modules if m.startswith('cbd_nb.'))))"
+    loaded = set(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split())
+    assert 'cbd_nb.viz' in loaded
+    assert not loaded & {f'cbd_nb.{m}' for m in ('learner', 'steps', 'checkpoint', 'stages', 'posthoc', 'builds', 'recipes', 'pipeline', 'report', 'cli')}, loaded

@@ -7,7 +7,7 @@ def test_nbconvert_html_embeds_plotly(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell('import torch\nfrom cbd_nb.viz import count_histogram'),
                 nbformat.v4.new_code_cell('count_histogram(torch.tensor([50, 20, 5]))')]
     nbformat.write(nb, tmp_path/'t.ipynb')
-    subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--execute', str(tmp_path/'t.ipynb')], check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--execute', str(tmp_path/'t.ipynb')], check=True, capture_output=True, timeout=600)
     page = (tmp_path/'t.html').read_text()
     assert not re.search(r'''<script[^>]+src=["']https?://cdn\.plot\.ly''', page)     # no plotly.js from the CDN
     assert not re.search(r'''['"]https?://cdn\.plot\.ly/plotly[^'"]*['"]''', page)    # nor a require.js path to it

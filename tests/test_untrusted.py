@@ -186,10 +186,10 @@ def test_sigterm_ends_as_ctrl_c_does(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     t0 = time.time()
     while 'NCM' not in (json.loads((x/'results.json').read_text()).get('methods', {}) if (x/'results.json').exists() else {}):
-        assert time.time() - t0 < 120 and p.poll() is None; time.sleep(.05)
+        assert time.time() - t0 < 600 and p.poll() is None; time.sleep(.05)   # a hang guard: CI runs this at the lowest priority
     time.sleep(3)                       # NCM's results are written a moment before CB-scratch starts its network; its 20 epochs take longer
     assert p.poll() is None, 'the run ended before it could be interrupted'
-    p.send_signal(signal.SIGTERM); _, err = p.communicate(timeout=60)
+    p.send_signal(signal.SIGTERM); _, err = p.communicate(timeout=300)
     line = one_line(err)
     assert p.returncode == 143 and line.startswith('cbd-nb run: interrupted in cb;') and line.endswith('--resume')
 
@@ -198,8 +198,8 @@ def test_a_dead_ddp_rank_gives_one_line(tmp_path):
     x = tmp_path/'x'
     cmd = ['--no-python', Path(sys.executable).parent/'cbd-nb', 'run', '--recipe', 'digits-lt', '--epochs', 40, '--out', x, '--quiet', '--methods', 'CE,CB-scratch']
     killer = subprocess.Popen([sys.executable, '-c', KILL_RANK_1, str(x)])
-    r = torchrun(*cmd, timeout=300, OMP_NUM_THREADS='1')
-    killer.wait(timeout=10)
+    r = torchrun(*cmd, timeout=600, OMP_NUM_THREADS='1')
+    killer.wait(timeout=120)
     assert r.returncode != 0 and killer.returncode == 0, r.stderr[-3000:]
     assert 'another process of this torchrun job died' in r.stderr and 'Continue with the same torchrun command and: cbd-nb run' in r.stderr, r.stderr[-3000:]
     assert '[rank0]' not in r.stderr, r.stderr[-3000:]      # torch prefixes an uncaught exception's traceback with the rank

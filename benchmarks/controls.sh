@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The controls of issue 22 on fmnist-lt-small, one seed at a time (fp32 on a CPU without bf16): each view trains only what it needs.
+#   bash benchmarks/controls.sh [SEED [VIEW...]]     (default: seed 0, every view)
+# Results are copied to nbs/benchmarks/results/controls/<view>-s<SEED>.json; nbs/benchmarks/fmnist_lt_small.ipynb reads them.
+# --resume: a view that was stopped, or that gains a method, trains only what it lacks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seed=${1:-0}; shift || true
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine matched authors)
+out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
+go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; cp "$out/$name/results.json" "$dest/$name-s$seed.json"; }
+for v in "${views[@]}"; do
+  case "$v" in
+    shared) go shared --methods CE,LA-loss,LDAM-DRW ;;              # as published: CE and LA-loss with a linear head, LDAM-DRW with a cosine one
+    head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
+    matched) go matched --methods CB-scratch@CBD ;;                  # CB-scratch's network given CBD's 200 network-epochs, its length chosen on val
+    authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
+    *) echo "unknown view $v: choose from shared head-cosine matched authors" >&2; exit 2 ;;
+  esac
+done
