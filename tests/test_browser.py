@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 import pytest
 from outputs_util import differences
+from browser_util import CHROMIUM, have_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO/'test-artifacts'
-CHROMIUM = os.environ.get('CBD_CHROMIUM') or shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
@@ -130,7 +130,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def playwright():
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+    if not have_chromium():
         msg = f'no Chromium at {CHROMIUM} (apt-get install chromium, or set $CBD_CHROMIUM)'
         if os.environ.get('CBD_REQUIRE_BROWSER'): pytest.fail(msg)     # setup.sh test installs it: missing is a failure there
         pytest.skip(msg)

@@ -6,20 +6,20 @@ but a different CPU can round a float differently and flip a near-tied test imag
 
 Where the browser tests run (Chromium and Playwright present), `test_browser.py` compares the outputs of its Run All in
 JupyterLab the same way, and the tutorial is not executed a second time here."""
-import json, os, shutil
+import json, shutil
 from pathlib import Path
 import pytest
 from outputs_util import text_outputs, numbers, close, differences
+from browser_util import have_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = 'tutorials/04_analysis.ipynb'      # reads the shipped run only: what it shows depends on no training
 
 def browser_checks_it()->bool:
     "True where test_browser.py runs the tutorials in JupyterLab (and compares this one's outputs)"
-    chromium = os.environ.get('CBD_CHROMIUM') or shutil.which('chromium') or '/usr/bin/chromium'
     try: import playwright.sync_api   # noqa: F401
     except ImportError: return False
-    return Path(chromium).is_file() and os.access(chromium, os.X_OK)
+    return have_chromium()
 
 def test_numbers_in_text_are_compared_with_tolerance():
     assert numbers("{'all': 84.2, 'few': 8.5e-2}") == [84.2, 0.085]
