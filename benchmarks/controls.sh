@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
-views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine matched authors)
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine cbd matched authors)
 out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; cp "$out/$name/results.json" "$dest/$name-s$seed.json"; }
 for v in "${views[@]}"; do
@@ -15,6 +15,7 @@ for v in "${views[@]}"; do
     head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
     matched) go matched --methods CB-scratch@CBD ;;                  # CB-scratch's network given CBD's 200 network-epochs, its length chosen on val
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
-    *) echo "unknown view $v: choose from shared head-cosine matched authors" >&2; exit 2 ;;
+    cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published, for the CBD gaps (CB-scratch, one teacher + CBD, four teachers + CBD-ENS)
+    *) echo "unknown view $v: choose from shared head-cosine cbd matched authors" >&2; exit 2 ;;
   esac
 done
