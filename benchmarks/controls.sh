@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The controls of issue 22 on fmnist-lt-small, one seed at a time (fp32 on a CPU without bf16): each view trains only what it needs.
 #   bash benchmarks/controls.sh [SEED [VIEW...]]     (default: seed 0, every view)
-# Results are copied to nbs/benchmarks/results/controls/<view>-s<SEED>.json; nbs/benchmarks/fmnist_lt_small.ipynb reads them.
-# --resume: a view that was stopped, or that gains a method, trains only what it lacks.
+# Results are copied to nbs/benchmarks/results/controls/<folder>-s<SEED>.json; nbs/benchmarks/fmnist_lt_small.ipynb and tutorial 05 read them.
+# --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
-views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine cbd matched authors)
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine authors cbd matched)
 out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; cp "$out/$name/results.json" "$dest/$name-s$seed.json"; }
 for v in "${views[@]}"; do
   case "$v" in
     shared) go shared --methods CE,LA-loss,LDAM-DRW ;;              # as published: CE and LA-loss with a linear head, LDAM-DRW with a cosine one
     head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
-    matched) go matched --methods CB-scratch@CBD ;;                  # CB-scratch's network given CBD's 200 network-epochs, its length chosen on val
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
-    cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published, for the CBD gaps (CB-scratch, one teacher + CBD, four teachers + CBD-ENS)
-    *) echo "unknown view $v: choose from shared head-cosine cbd matched authors" >&2; exit 2 ;;
+    cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published: CB-scratch, one teacher + CBD, four teachers + CBD-ENS
+    matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
+      go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD
+      go shared --methods CE,LA-loss,LDAM-DRW,LDAM-DRW@CBD ;;
+    *) echo "unknown view $v: choose from shared head-cosine authors cbd matched" >&2; exit 2 ;;
   esac
 done

@@ -14,7 +14,8 @@ __all__ = ['DeclaredRecipe', 'Inputs', 'train_named_teacher', 'build_ce', 'build
 from dataclasses import replace
 from .learner import Schedule
 from .methods import Method, teacher_specs, network_epochs
-from .stages import train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd, BestOnVal
+from .stages import train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd
+from .evaluate import val_accuracy
 from .posthoc import crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm, ncm_cosine, logit_adjusted, choose_la_tau
 
 # %% ../nbs/07b_builds.ipynb #46cf3a2e
@@ -45,7 +46,7 @@ class Inputs:
     def sched(self)->Schedule:
         "The method's schedule: the recipe's shared one, or with `schedule='authors'` its paper's, where the row has one"
         r, a = self._run.r, self.method.authors
-        return Schedule(epochs=r.epochs, bs=r.bs, **a) if r.schedule == 'authors' and a else Schedule(epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd)
+        return Schedule(epochs=r.epochs, bs=r.bs, **a) if r.schedule == 'authors' and isinstance(a, dict) else Schedule(epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd)   # SHARED: the paper's is the shared one
 
     @property
     def net_kw(self)->dict:
@@ -179,11 +180,13 @@ def build_cbd_bs(x:'Inputs' # what the build may use
 
 def build_matched(x:'Inputs' # what the build may use
                  ):
-    "A compute-matched baseline: its base row's network, trained for the budget method's network-epochs, keeping the epoch that does best on the validation split"
+    "A compute-matched baseline: its base row's own network, or one trained with a full schedule as long as the budget method's network-epochs, whichever does better on the validation split"
     table = x._run.table
     base, budget = (table[n] for n in x.method.budget)
-    best, xb = BestOnVal(x.val), Inputs(x._run, base)
-    xb._kw = dict(sched=replace(xb.sched, epochs=network_epochs(budget, x._run.r, table)), cbs=[best])
-    net = base.builder(xb)
-    x.extra.update(epochs=best.best_epoch + 1, budget_epochs=xb._kw['sched'].epochs)   # the length it kept, of its budget
-    return net
+    xb = Inputs(x._run, base)
+    xb._kw = dict(sched=replace(xb.sched, epochs=network_epochs(budget, x._run.r, table)))
+    nets = {x.r.epochs: x.trained(base.name), xb._kw['sched'].epochs: base.builder(xb)}   # length -> network, each trained to the end of its schedule
+    acc = {e: val_accuracy(n, x.val, x.device) for e, n in nets.items()}
+    keep = max(acc, key=acc.get)   # a tie keeps the shorter
+    x.extra.update(epochs=keep, budget_epochs=max(nets), val_by_epochs={str(e): round(a, 4) for e, a in acc.items()})
+    return nets[keep]

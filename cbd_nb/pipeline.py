@@ -316,7 +316,7 @@ def method(self:Run, m:Method|str # a row of the table, or its name
           )->dict:
     "Build and evaluate method `m` unless resuming finds it done; save the results"
     m = self.table[m] if isinstance(m, str) else m
-    if self.resume and m.name in self.results['methods']: return self.results['methods'][m.name]
+    if m.name in self.results['methods']: return self.results['methods'][m.name]   # done in this run, or in the run it resumes
     t0, n0, self.doing = time.perf_counter(), self._nested, m.name
     x = Inputs(self, m)
     with self.using() as uses: net = self.trained(m.network, lambda: m.builder(x)) if m.network else m.builder(x)

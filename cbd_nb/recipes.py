@@ -13,7 +13,7 @@ import dataclasses, math
 from dataclasses import dataclass, field, replace
 from .core import UserError
 from .models import ARCHS
-from .methods import METHODS, select_methods, method_list, describe_schedule
+from .methods import METHODS, SHARED, select_methods, method_list, describe_schedule
 
 # %% ../nbs/07c_recipes.ipynb #8d446f43
 class RecipeError(UserError, ValueError):
@@ -72,7 +72,8 @@ class Recipe:
                        "(LDAM-DRW keeps its cosine head, on which its margins are defined)", HEADS)
     schedule:str = setting('shared', lambda v: v in SCHEDULES, f"one of {', '.join(SCHEDULES)}",
                            "shared: every method with the kit's schedule (lr per 256 images, cosine decay, no warm-up), the controlled comparison; "
-                           "authors: each method with its paper's schedule where the paper states one (" + ', '.join(k for k, m in METHODS.items() if m.authors and not m.budget) + ")", SCHEDULES)
+                           "authors: each method with its paper's schedule where the paper states one (" + ', '.join(k for k, m in METHODS.items() if isinstance(m.authors, dict) and not m.budget)
+                           + "; the papers of " + ', '.join(k for k, m in METHODS.items() if m.authors == SHARED) + " train with the shared one)", SCHEDULES)
     methods:str|None = setting(None, lambda v: v is None or bool(select_methods(v)), 'None (all) or comma-separated method names',   # select_methods names the unknown ones
                                'comma-separated methods to run, plus those they need (default: the recipe\'s; most recipes run every method but the compute-matched baselines). '
                                + ' '.join(f"{k}: {m.about}" + (f" Its authors' schedule (--schedule authors): {describe_schedule(m.authors)}." if m.authors and not m.budget else '')

@@ -6,8 +6,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/results.html.md"""
 
 # %% auto #0
 __all__ = ['RESULT_RULES', 'METHOD_RULES', 'TIME_FIELDS', 'BENCH_RESULTS', 'dict_of', 'check_results', 'network_of',
-           'method_cost', 'results_table', 'mean_std', 'seeds_table', 'class_avg_se', 'counts_summary', 'machine_class',
-           'earlier_seconds']
+           'method_cost', 'results_table', 'mean_std', 'seeds_table', 'paired', 'read_views', 'class_avg_se',
+           'counts_summary', 'machine_class', 'earlier_seconds']
 
 # %% ../nbs/08a_results.ipynb #12b8b986
 import json, math, re
@@ -43,6 +43,7 @@ METHOD_RULES = {   # key of one method's entry -> (check, expected type in words
     'seconds': (lambda v: _fin(v) and v >= 0, 'a number >= 0'), 'nets': (dict_of(lambda x: isinstance(x, str)), 'an object of network fingerprints'),
     'tau': (_fin, 'a number'), 'head': (lambda v: v is None or isinstance(v, str), 'the name of a head, or null for a row that declares none'), 'schedule': (lambda v: v in ('shared', 'authors'), "'shared' or 'authors'"),
     'epochs': (lambda v: type(v) is int and v >= 1, 'an integer >= 1'), 'budget_epochs': (lambda v: type(v) is int and v >= 1, 'an integer >= 1'),
+    'val_by_epochs': (lambda v: dict_of(_frac)(v) and all(k.isdigit() for k in v), 'an object of schedule lengths -> validation accuracies in [0, 1]'),
     'cost': (lambda v: isinstance(v, dict) and all(type(v.get(k)) is int and v[k] >= 0 for k in ('network_epochs', 'head_epochs')) and (v.get('seconds') is None or _fin(v['seconds'])),
              "an object with 'network_epochs' and 'head_epochs' (integers) and 'seconds' (a number or null)"),
     'made_on': (dict_of(lambda x: isinstance(x, str)), 'an object of strings (device, precision, cpu)')}
@@ -105,6 +106,31 @@ def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with dif
         xs = [100 * r['methods'][m][k] for r in runs if r['methods'][m].get(k) is not None]
         return mean_std(xs) if xs else '–'
     return [{'method': m, **{('ECE %' if k == 'ece' else k): stat(m, k) for k in keys}} for m in runs[0]['methods']]
+
+# %% ../nbs/08a_results.ipynb #2806f9f0
+def paired(x:list, # one accuracy (%) per seed, for the first method
+           y:list # the second method's, on the same seeds in the same order
+          )->dict:
+    "Per-seed differences x - y in points: how many seeds, their mean, its standard error over seeds (None for one seed), the seeds each side leads, both means and each difference"
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.shape != y.shape or not len(x): raise ValueError(f"paired needs one accuracy per seed on each side, for the same seeds: got {len(x)} and {len(y)}.")
+    d = x - y
+    return dict(seeds=len(d), points=round(d.mean(), 1), se=round(d.std(ddof=1) / len(d) ** .5, 1) if len(d) > 1 else None,
+                leads=f'{(d > 0).sum()}-{(d < 0).sum()}', of=f'{x.mean():.1f} - {y.mean():.1f}', per_seed=' '.join(f'{v:+.1f}' for v in d))
+
+def read_views(folder:Path|str # holds `<view>-s<seed>.json` results files
+              )->dict:
+    "seed -> view -> method -> results, from every `<view>-s<seed>.json` of `folder`, each checked by `check_results`"
+    out = {}
+    for p in sorted(Path(folder).glob('*-s*.json')):
+        view, seed = p.stem.rsplit('-s', 1)
+        if not seed.isdigit(): continue
+        try: res = json.loads(p.read_text())
+        except ValueError as e: raise ValueError(f"{p} is not JSON ({e}): the file was damaged. Delete it, or run its view again.") from None
+        if not isinstance(res, dict): raise ValueError(f"{p} holds {type(res).__name__}, not the object of a results.json: run its view again.")
+        check_results(res, p)
+        out.setdefault(int(seed), {})[view] = res.get('methods', {})
+    return out
 
 # %% ../nbs/08a_results.ipynb #3e46f23e
 def class_avg_se(per_class:list, # accuracy of each class, in [0, 1]
