@@ -2,6 +2,7 @@
 # The controls of issue 22 on fmnist-lt-small, one seed at a time (fp32 on a CPU without bf16): each view trains only what it needs.
 #   bash benchmarks/controls.sh [SEED [VIEW...]]     (default: seed 0, every view)
 # Results are copied to nbs/benchmarks/results/controls/<folder>-s<SEED>.json; nbs/benchmarks/fmnist_lt_small.ipynb and tutorial 05 read them.
+# Seed 0's cbd-s0.json is a copy of the fp32 nine-method run of nbs/12_bench.ipynb (results/fmnist-lt-small-nine-methods-s0.json): CE, CB-scratch, CBD, CBD-ENS and others.
 # --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks.
 set -euo pipefail
 cd "$(dirname "$0")/.."

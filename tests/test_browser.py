@@ -30,6 +30,7 @@ NOTEBOOKS = [   # every tutorial: issue 11 asks that Run All finish within 2 min
     dict(path='tutorials/03_distillation.ipynb', figures=3, run_timeout=120),  # shot bars of the students and of the balanced-loss students, per-class accuracy
     dict(path='tutorials/04_analysis.ipynb', figures=7, run_timeout=120, actions=[('select', 1, 3)],    # explore_tsne: highlight a class;
          reproduce=True),   # it trains nothing: its printed numbers must equal the committed ones (test_tutorial_outputs.py)
+    dict(path='tutorials/05_gaps.ipynb', figures=1, run_timeout=120, reproduce=True),   # the gap's per-seed differences; reads the shipped controls, trains nothing
 ]
 
 pytest.importorskip('playwright.sync_api', reason='the playwright Python package is not installed (pip install playwright)')

@@ -15,6 +15,7 @@ CITED = {   # notebook -> {quoted percentage: why it need not be an output of th
     '03_distillation.ipynb': {},
     '04_analysis.ipynb': {'20': "LDAM-DRW re-weights the classes over the last 20% of the epochs: a setting of the method",
                           '80': 'the definition of calibration: of the images labelled with 80% confidence, 80% should be correct'},
+    '05_gaps.ipynb': {'20': "LDAM-DRW re-weights the classes over the last 20% of the epochs: a setting of the method"},
 }
 
 def markdown(nb:dict)->str:
