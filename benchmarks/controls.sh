@@ -7,18 +7,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
-views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine authors cbd matched)
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine head-linear authors cbd matched)
 out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; cp "$out/$name/results.json" "$dest/$name-s$seed.json"; }
 for v in "${views[@]}"; do
   case "$v" in
     shared) go shared --methods CE,LA-loss,LDAM-DRW ;;              # as published: CE and LA-loss with a linear head, LDAM-DRW with a cosine one
     head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
+    head-linear) go head-linear --head linear --methods CB-scratch,CBD  # CB-scratch, the teacher and CBD with a linear head
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
     cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published: CB-scratch, one teacher + CBD, four teachers + CBD-ENS
     matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
       go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD
       go shared --methods CE,LA-loss,LDAM-DRW,LDAM-DRW@CBD ;;
-    *) echo "unknown view $v: choose from shared head-cosine authors cbd matched" >&2; exit 2 ;;
+    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched" >&2; exit 2 ;;
   esac
 done

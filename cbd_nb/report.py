@@ -18,14 +18,14 @@ from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, c
 
 # %% ../nbs/08b_report.ipynb #ec65296e
 BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the five-seed benchmark
-_WORDS = {'head': lambda v: f'a {v} head', 'schedule': lambda v: f'the {v} schedule', 'network_epochs': lambda v: f'{v} network-epochs'}
+_WORDS = {'head': lambda v: f'has a {v} head', 'schedule': lambda v: f'ran the {v} schedule', 'network_epochs': lambda v: f'spent {v} network-epochs'}   # what a row ran with, besides its method
 
 def what_differs(results:dict, # what `Run.all` returns
                  a:str, b:str # two of its methods
                 )->str:
     "A sentence of HTML: what rows `a` and `b` differ in besides their methods (head, schedule, network-epochs), or that they share all three"
     h, f = html.escape, {k: {**results['methods'][k], 'network_epochs': (results['methods'][k].get('cost') or {}).get('network_epochs')} for k in (a, b)}
-    diff = [f"{h(a)} has {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in _WORDS
+    diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in _WORDS
             if None not in (f[a].get(k), f[b].get(k)) and f[a][k] != f[b][k]]
     if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'."
     return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that, which the controls below hold equal."

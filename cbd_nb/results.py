@@ -156,6 +156,8 @@ CONTROL_GAPS = [   # (gap, what differs or is held equal, side a, side b): the b
     ('CE cosine - CE linear', 'the head alone: same loss, sampling and schedule', ('head-cosine', 'CE'), _CE),
     ("LDAM-DRW authors' - shared", "the authors' schedule against the kit's", ('authors', 'LDAM-DRW'), _LDAM),
     ('CBD - CB-scratch', 'as published: both cosine, 200 against 100 network-epochs', _CBD, ('cbd', 'CB-scratch')),
+    ('CBD - CB-scratch', 'both with a linear head', ('head-linear', 'CBD'), ('head-linear', 'CB-scratch')),
+    ('CB-scratch cosine - linear', 'the head alone, class-balanced', ('cbd', 'CB-scratch'), ('head-linear', 'CB-scratch')),
     ('CBD - CB-scratch@CBD', 'CB-scratch given 200 network-epochs too', _CBD, ('cbd', 'CB-scratch@CBD')),
     ('CBD - LDAM-DRW', 'as published: both cosine, 200 against 100 network-epochs', _CBD, _LDAM),
     ('CBD - LDAM-DRW@CBD', 'LDAM-DRW given 200 network-epochs too', _CBD, ('shared', 'LDAM-DRW@CBD')),
