@@ -23,11 +23,11 @@ _WORDS = {'head': lambda v: f'has a {v} head', 'schedule': lambda v: f'ran the {
 def what_differs(results:dict, # what `Run.all` returns
                  a:str, b:str # two of its methods
                 )->str:
-    "A sentence of HTML: what rows `a` and `b` differ in besides their methods (head, schedule, network-epochs), or that they share all three"
+    "A sentence of HTML: what rows `a` and `b` differ in besides their methods (head, schedule, network-epochs), that they share all three, or '' where their results do not say"
     h, f = html.escape, {k: {**results['methods'][k], 'network_epochs': (results['methods'][k].get('cost') or {}).get('network_epochs')} for k in (a, b)}
-    diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in _WORDS
-            if None not in (f[a].get(k), f[b].get(k)) and f[a][k] != f[b][k]]
-    if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'."
+    known = [k for k in _WORDS if None not in (f[a].get(k), f[b].get(k))]   # results of an older cbd_nb may lack some
+    diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in known if f[a][k] != f[b][k]]
+    if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'." if len(known) == len(_WORDS) else ''
     return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that, which the controls below hold equal."
 
 def controls(rows:list[dict] # `cbd_nb.results.gap_table` of the benchmark's controls
@@ -61,7 +61,7 @@ def verdict(results:dict, # what `Run.all` returns
         res.append(f"With {min(t)}{'' if min(t) == max(t) else f'-{max(t)}'} test images per class, the class-averaged accuracy of {h(best)} and of {h(rank[1])} "
                    f"has a standard error of about {se:.1f} points, and a difference smaller than about two standard errors ({2 * se:.1f} points) is not evidence: "
                    f"the lead of {gap:.1f} points over the runner-up is {'larger' if gap > 2 * se else 'not larger'} than that.")
-    if len(rank) > 1: res.append(what_differs(results, best, rank[1]))
+    if len(rank) > 1 and (d := what_differs(results, best, rank[1])): res.append(d)
     res.append(f"This is one run with one seed; for evidence across seeds, see the <a href='{BENCHMARK_URL}'>five-seed benchmark</a>.")
     return res
 
