@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
-views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine head-linear authors cbd matched)
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine head-linear authors cbd matched matched-ens)
 out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; cp "$out/$name/results.json" "$dest/$name-s$seed.json"; }
 for v in "${views[@]}"; do
@@ -20,6 +20,7 @@ for v in "${views[@]}"; do
     matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
       go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD
       go shared --methods CE,LA-loss,LDAM-DRW,LDAM-DRW@CBD ;;
-    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched" >&2; exit 2 ;;
+    matched-ens) go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs
+    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens" >&2; exit 2 ;;
   esac
 done
