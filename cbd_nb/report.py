@@ -21,7 +21,8 @@ BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html
 _WORDS = {'head': lambda v: f'has a {v} head', 'schedule': lambda v: f'ran the {v} schedule', 'network_epochs': lambda v: f'spent {v} network-epochs'}   # what a row ran with, besides its method
 
 def what_differs(results:dict, # what `Run.all` returns
-                 a:str, b:str # two of its methods
+                 a:str, # one of its methods
+                 b:str # another
                 )->str:
     "A sentence of HTML: what rows `a` and `b` differ in besides their methods (head, schedule, network-epochs), that they share all three, or '' where their results do not say"
     h, f = html.escape, {k: {**results['methods'][k], 'network_epochs': (results['methods'][k].get('cost') or {}).get('network_epochs')} for k in (a, b)}
