@@ -21,13 +21,15 @@ BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html
 _WORDS = {'head': lambda v: f'has a {v} head', 'schedule': lambda v: f'ran the {v} schedule', 'network_epochs': lambda v: f'spent {v} network-epochs'}   # what a row ran with, besides its method
 
 def what_differs(results:dict, # what `Run.all` returns
-                 a:str, # one of its methods
+                 a:str, # one of its methods, the one ahead
                  b:str # another
                 )->str:
     "A sentence of HTML: what rows `a` and `b` differ in besides their methods (head, schedule, network-epochs), that they share all three, or '' where their results do not say"
     h, f = html.escape, {k: {**results['methods'][k], 'network_epochs': (results['methods'][k].get('cost') or {}).get('network_epochs')} for k in (a, b)}
     known = [k for k in _WORDS if None not in (f[a].get(k), f[b].get(k))]   # results of an older cbd_nb may lack some
-    diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in known if f[a][k] != f[b][k]]
+    keys = [k for k in known if f[a][k] != f[b][k]]
+    diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in keys]
+    if keys == ['network_epochs'] and f[a]['network_epochs'] < f[b]['network_epochs']: return f"{h(a)} leads with less compute: {diff[0]}."
     if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'." if len(known) == len(_WORDS) else ''
     return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that, which the controls below hold equal."
 
