@@ -31,7 +31,7 @@ def what_differs(results:dict, # what `Run.all` returns
     diff = [f"{h(a)} {_WORDS[k](h(str(f[a][k])))} and {h(b)} {_WORDS[k](h(str(f[b][k])))}" for k in keys]
     if keys == ['network_epochs'] and f[a]['network_epochs'] < f[b]['network_epochs']: return f"{h(a)} leads with less compute: {diff[0]}."
     if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'." if len(known) == len(_WORDS) else ''
-    return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that, which the controls below hold equal."
+    return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that: the benchmark's controls hold such factors equal."
 
 def controls(rows:list[dict] # `cbd_nb.results.gap_table` of the benchmark's controls
             )->list[str]:
