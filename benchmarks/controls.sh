@@ -14,7 +14,7 @@ for v in "${views[@]}"; do
   case "$v" in
     shared) go shared --methods CE,LA-loss,LDAM-DRW ;;              # as published: CE and LA-loss with a linear head, LDAM-DRW with a cosine one
     head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
-    head-linear) go head-linear --head linear --methods CB-scratch,CBD  # CB-scratch, the teacher and CBD with a linear head
+    head-linear) go head-linear --head linear --methods CB-scratch,CBD ;; # CB-scratch, the teacher and CBD with a linear head
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
     cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published: CB-scratch, one teacher + CBD, four teachers + CBD-ENS
     matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
