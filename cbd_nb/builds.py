@@ -90,12 +90,19 @@ def build_ce(x:'Inputs' # what the build may use
     "Decoupling's joint training: instance sampling, linear classifier"
     return train_ce(x.train, x.n_classes, seed=x.r.seed, classifier=x.head, **x.net_kw)
 
+def _stage2(fn, # `crt` or `lws`
+            x:'Inputs', # what the build may use
+            epochs:int # the head's epochs
+           ):
+    "Decoupling's stage 2 on CE's network, through its frozen backbone with the training augmentation; best epoch on the validation split"
+    r = x.r
+    return fn(x.trained('CE'), x.train, Schedule(epochs=epochs, bs=r.bs), r.seed, x.device, val=x.val, pad=r.pad, flip=r.flip,
+              size=r.size, progress=x.net_kw['progress'])
+
 def build_crt(x:'Inputs' # what the build may use
              ):
     "cRT through CE's frozen backbone with the training augmentation; best epoch on the validation split"
-    r = x.r
-    return crt(x.trained('CE'), x.train, Schedule(epochs=r.crt_epochs, bs=r.bs), r.seed, x.device, val=x.val, pad=r.pad, flip=r.flip,
-               size=r.size, progress=x.net_kw['progress'])
+    return _stage2(crt, x, x.r.crt_epochs)
 
 def build_crt_features(x:'Inputs' # what the build may use
                       ):
@@ -105,9 +112,7 @@ def build_crt_features(x:'Inputs' # what the build may use
 def build_lws(x:'Inputs' # what the build may use
              ):
     "Kang et al.'s LWS: per-class scales of CE's classifier learned through its frozen backbone on augmented, class-balanced batches; best epoch on the validation split"
-    r = x.r
-    return lws(x.trained('CE'), x.train, Schedule(epochs=r.lws_epochs, bs=r.bs), r.seed, x.device, val=x.val, pad=r.pad, flip=r.flip,
-               size=r.size, progress=x.net_kw['progress'])
+    return _stage2(lws, x, x.r.lws_epochs)
 
 def build_lws_features(x:'Inputs' # what the build may use
                       ):
