@@ -24,7 +24,7 @@ from .steps import wants_compile
 from .checkpoint import save_model, load_model, load_checkpoint
 from .evaluate import evaluate, state_hash
 from .stages import image_transform, with_transform
-from .methods import METHODS, FAMILIES, NET_FIELDS, Method, select_methods, method_list, TSNE_VIEW, teacher_specs, method_networks, head_epochs
+from .methods import METHODS, FAMILIES, NET_FIELDS, Method, select_methods, TSNE_VIEW, teacher_specs, method_networks, head_epochs
 from .builds import Inputs, train_named_teacher
 from .recipes import Recipe, get_recipe, with_added
 from .results import check_results, dict_of, BENCH_RESULTS, earlier_seconds, machine_class
@@ -143,14 +143,22 @@ def check_resume(self:Run)->dict:
     "The results to resume from, after checking that they and every checkpoint this run may reuse were made by this run's recipe"
     prev = self._load_results()
     saved = with_added(dict(prev.get('recipe') or {}))   # settings added since are at the value that meant then
-    if isinstance(m := saved.get('methods'), str) and {n.strip() for n in m.split(',')} <= set(METHODS): saved['methods'] = method_list(m)   # written before lists were normalised
-    if prev and saved != asdict(self.r):
-        diff = {k: (saved.get(k), v) for k, v in asdict(self.r).items() if saved.get(k) != v}
+    now = asdict(self.r)
+    if prev and (diff := {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k != 'methods'}):
         raise ValueError(f"{self.out} holds a run of another recipe (saved vs now: {diff}): use another --out, or drop --resume to start over.")
+    if prev: self.check_added(list(prev['methods']))
     for name in self.net_names():
         p = self.ckpt(name)
         if p.exists(): self.check_made(name, load_checkpoint(p).get('made'), p)
     return prev
+
+@patch
+def check_added(self:Run, done:list # the methods the results file of the run being resumed holds
+               ):
+    "Raise a ValueError unless this run's methods include those done: a resume may add methods to a run folder, not drop them"
+    if (dropped := [n for n in done if n not in {m.name for m in self.methods}]):
+        raise ValueError(f"{self.out} holds a run that also ran {', '.join(dropped)}, which this run's --methods leaves out: a resume may add methods "
+                         "to a run, not drop them. Name them in --methods too, or use another --out.")
 
 @patch
 def start(self:Run):
