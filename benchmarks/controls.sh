@@ -3,7 +3,8 @@
 #   bash benchmarks/controls.sh [SEED [VIEW...]]     (default: seed 0, every view)
 # Results are copied to nbs/benchmarks/results/controls/<folder>-s<SEED>.json; nbs/benchmarks/fmnist_lt_small.ipynb and tutorial 05 read them.
 # Seed 0's cbd-s0.json is a copy of the fp32 nine-method run of nbs/12_bench.ipynb (results/fmnist-lt-small-nine-methods-s0.json): CE, CB-scratch, CBD, CBD-ENS and others.
-# --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks.
+# --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks;
+# a resume may add methods to a folder but not drop them, so the cbd folder's views run in the order cbd, matched, matched-ens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
@@ -20,7 +21,7 @@ for v in "${views[@]}"; do
     matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
       go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD
       go shared --methods CE,LA-loss,LDAM-DRW,LDAM-DRW@CBD ;;
-    matched-ens) go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs
+    matched-ens) go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs (after matched: a resume may add methods, not drop them)
     *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens" >&2; exit 2 ;;
   esac
 done

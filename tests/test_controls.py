@@ -61,3 +61,11 @@ def test_script_runs_each_view(tmp_path):
 def test_script_rejects_unknown_view(tmp_path):
     p = run_view(tmp_path, '7', 'no-such-view')
     assert p.returncode == 2 and 'unknown view no-such-view' in p.stderr
+
+def test_views_of_a_folder_only_add_methods():
+    "A resume may add methods to a run folder, not drop them: each view that writes to a folder runs all that the views before it ran there"
+    seen = {}
+    for view, folders in views().items():                              # in the script's order
+        for folder, (methods, _) in folders.items():
+            assert seen.get(folder, set()) <= set(methods), f'{view} drops {seen[folder] - set(methods)} from {folder}'
+            seen[folder] = set(methods)
