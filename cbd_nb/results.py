@@ -7,7 +7,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/results.html.md"""
 # %% auto #0
 __all__ = ['RESULT_RULES', 'METHOD_RULES', 'CONTROL_GAPS', 'TIME_FIELDS', 'BENCH_RESULTS', 'dict_of', 'check_results',
            'network_of', 'method_cost', 'results_table', 'mean_std', 'seeds_table', 'paired', 'read_views', 'view_acc',
-           'view_gap', 'gap_table', 'class_avg_se', 'counts_summary', 'machine_class', 'earlier_seconds']
+           'view_gap', 'gap_table', 'matched_choices', 'class_avg_se', 'counts_summary', 'machine_class',
+           'earlier_seconds']
 
 # %% ../nbs/08a_results.ipynb #12b8b986
 import json, math, re
@@ -169,6 +170,14 @@ def gap_table(ctl:dict, # seed -> view -> method -> results, from `read_views`
              )->list[dict]:
     "One row per gap that has run on some seed: the gap, what is held, and its `view_gap` differences"
     return [dict(gap=g, held=held, **p) for g, held, a, b in gaps if (p := view_gap(ctl, a, b))]
+
+# %% ../nbs/08a_results.ipynb #4a18f3d6
+def matched_choices(ctl:dict # seed -> view -> method -> results, from `read_views`
+                   )->list[str]:
+    "One line per compute-matched row (`X@Y`) that ran: the length it kept on validation, and its test accuracy beside X's own network"
+    return [f"seed {s}: {k} kept its {m['epochs']}-epoch network (validation accuracy by length: {m['val_by_epochs']}); "
+            f"test: {100 * m['all']:.1f}, against {100 * v[base]['all']:.1f} for {base}'s own"
+            for s in sorted(ctl) for v in ctl[s].values() for k, m in v.items() if '@' in k and (base := k.split('@')[0]) in v]
 
 # %% ../nbs/08a_results.ipynb #3e46f23e
 def class_avg_se(per_class:list, # accuracy of each class, in [0, 1]
