@@ -69,3 +69,14 @@ def test_views_of_a_folder_only_add_methods():
         for folder, (methods, _) in folders.items():
             assert seen.get(folder, set()) <= set(methods), f'{view} drops {seen[folder] - set(methods)} from {folder}'
             seen[folder] = set(methods)
+
+def test_script_keeps_results_it_would_lose(tmp_path):
+    "A view's results replace its earlier file only if every method of that file is still there (seed 0's cbd file holds CE, which its view does not run)"
+    dest = tmp_path/'nbs'/'benchmarks'/'results'/'controls'; dest.mkdir(parents=True)
+    old = '{"methods": {"CE": {"all": 0.7}}}'
+    (dest/'authors-s7.json').write_text(old)
+    p = run_view(tmp_path, '7', 'authors')                             # the stand-in writes results with no methods
+    assert p.returncode != 0 and "lack ['CE']" in p.stderr, p.stderr
+    assert (dest/'authors-s7.json').read_text() == old
+    (dest/'authors-s7.json').write_text('{"methods": {}}')
+    assert run_view(tmp_path, '7', 'authors').returncode == 0 and (dest/'authors-s7.json').read_text().strip() == '{}'
