@@ -331,7 +331,7 @@ def method(self:Run, m:Method|str # a row of the table, or its name
     res = evaluate(net, self.data.test, self.counts, self.device, self.feat_cache)   # one body forward per distinct body
     own = round(time.perf_counter() - t0 - (self._nested - n0), 2)
     res.update({**x.extra, **x.provenance()}, seconds=own, nets=uses, cost=self.cost(m, own),
-               made_on=dict(device=str(self.device), precision=self.precision, cpu=self.machine['versions']['cpu']))   # a resumed run's methods may come from several machines
+               made_on=dict(device=str(self.device), precision=self.precision, cpu=self.machine['versions']['cpu'], threads=str(torch.get_num_threads())))   # a resumed run's methods may come from several machines
     self.results['methods'][m.name] = res
     self.write(self.out/'results.json', lambda p: save_json(self.results, p))
     return res

@@ -47,7 +47,7 @@ METHOD_RULES = {   # key of one method's entry -> (check, expected type in words
     'val_by_epochs': (lambda v: dict_of(_frac)(v) and all(k.isdigit() for k in v), 'an object of schedule lengths -> validation accuracies in [0, 1]'),
     'cost': (lambda v: isinstance(v, dict) and all(type(v.get(k)) is int and v[k] >= 0 for k in ('network_epochs', 'head_epochs')) and (v.get('seconds') is None or _fin(v['seconds'])),
              "an object with 'network_epochs' and 'head_epochs' (integers) and 'seconds' (a number or null)"),
-    'made_on': (dict_of(lambda x: isinstance(x, str)), 'an object of strings (device, precision, cpu)')}
+    'made_on': (dict_of(lambda x: isinstance(x, str)), 'an object of strings (device, precision, cpu, threads)')}
 
 def check_results(res:dict, # a results.json, read
                   path:Path|str # where it was read, for the message
