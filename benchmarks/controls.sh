@@ -5,7 +5,9 @@
 # Seed 0's cbd-s0.json is a copy of the fp32 nine-method run of nbs/12_bench.ipynb (results/fmnist-lt-small-nine-methods-s0.json): CE, CB-scratch, CBD, CBD-ENS and others;
 # its networks are not kept, so seed 0's cbd and matched views train the CBD family again, and their results are not copied over that file (it has methods they lack).
 # --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks;
-# a resume may add methods to a folder but not drop them, so the cbd folder's views run in the order cbd, matched, matched-ens.
+# a resume may add methods to a folder but not drop them, so the cbd folder's views run in the order cbd, matched.
+# matched-ens runs in a folder of its own (CB-scratch and CB-scratch@CBD-ENS: one network trained again, not the seven of the cbd folder, which a
+# resume would retrain where its checkpoints are gone) and adds its new methods to the cbd file, only if CB-scratch's network is the very one that file records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
@@ -15,7 +17,25 @@ out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 keep() { python -c 'import json, sys, pathlib as p
 ms = lambda f: set(json.loads(p.Path(f).read_text()).get("methods", {})) if p.Path(f).exists() else set()
 if lost := ms(sys.argv[2]) - ms(sys.argv[1]): sys.exit(f"kept {sys.argv[2]}: the new results in {sys.argv[1]} lack {sorted(lost)}; add them to the --methods of this view or merge by hand")' "$1" "$2" && cp "$1" "$2"; }
-go() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; keep "$out/$name/results.json" "$dest/$name-s$seed.json"; }
+# merge SRC DEST: add to DEST the methods of SRC that it lacks, only if both are of the same recipe and every network both record is the same (its fingerprint)
+merge() { python -c 'import json, sys, pathlib as p
+src, dst = (p.Path(f) for f in sys.argv[1:])
+if not dst.exists(): sys.exit(f"{dst} is missing: run the view that writes it first, then this one")
+s, d = json.loads(src.read_text()), json.loads(dst.read_text())
+from cbd_nb.recipes import with_added                        # settings a file predates, at the value they meant then
+strip = lambda r: {k: v for k, v in with_added(r.get("recipe") or {}).items() if k != "methods"}
+if strip(s) != strip(d): sys.exit(f"kept {dst}: {src} is a run of another recipe ({strip(s)} against {strip(d)})")
+sf, df = s.get("fingerprints", {}), d.get("fingerprints", {})
+if bad := sorted(n for n in set(sf) & set(df) if sf[n] != df[n]): sys.exit(f"kept {dst}: the networks {bad} of {src} are not the ones it records, so its methods would not be built on them")
+new = [m for m in s.get("methods", {}) if m not in d.setdefault("methods", {})]
+for m in new: d["methods"][m] = s["methods"][m]
+for k in ("fingerprints", "seconds"): d[k] = {**s.get(k, {}), **d.get(k, {})}
+if "recipe" in d: d["recipe"]["methods"] = ",".join(d["methods"])
+from cbd_nb.core import save_json; save_json(d, dst)                # atomically
+print("added", new or "nothing", "to", dst)' "$1" "$2"; }
+run() { local name=$1; shift; /usr/bin/time -f "$name: %e s wall" cbd-nb run --recipe fmnist-lt-small --seed "$seed" --quiet --resume --out "$out/$name" "$@"; }
+go() { local name=$1; shift; run "$name" "$@"; keep "$out/$name/results.json" "$dest/$name-s$seed.json"; }
+add() { local into=$1 name=$2; shift 2; run "$name" "$@"; merge "$out/$name/results.json" "$dest/$into-s$seed.json"; }   # into another view's file
 for v in "${views[@]}"; do
   case "$v" in
     shared) go shared --methods CE,LA-loss,LDAM-DRW ;;              # as published: CE and LA-loss with a linear head, LDAM-DRW with a cosine one
@@ -26,7 +46,7 @@ for v in "${views[@]}"; do
     matched)                                                         # single networks with CBD's 200 network-epochs, added to the folders that hold their 100-epoch networks
       go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD
       go shared --methods CE,LA-loss,LDAM-DRW,LDAM-DRW@CBD ;;
-    matched-ens) go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs (after matched: a resume may add methods, not drop them)
+    matched-ens) add cbd matched-ens --methods CB-scratch,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs, added to the cbd file (after cbd)
     *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens" >&2; exit 2 ;;
   esac
 done

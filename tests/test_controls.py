@@ -1,7 +1,7 @@
 """benchmarks/controls.sh and `cbd_nb.results.CONTROL_GAPS` agree (issue 22): every view the script defines runs methods that
 exist with valid settings, and every side of every headline gap names a view of the script that runs its method. A typo
 in either would otherwise show only after a half-hour run, as a gap that never fills."""
-import os, re, subprocess
+import json, os, re, subprocess
 from pathlib import Path
 from cbd_nb.methods import select_methods
 from cbd_nb.recipes import HEADS, SCHEDULES
@@ -10,41 +10,41 @@ from cbd_nb.results import CONTROL_GAPS
 SCRIPT = Path(__file__).resolve().parents[1]/'benchmarks'/'controls.sh'
 
 def views()->dict:
-    "view -> {folder: (methods, flags)} for each `go FOLDER ... --methods A,B` line of the script's case"
+    "view -> {run folder: (methods, flags, results file)} for each `go FOLDER --methods A,B ...` (file FOLDER) and `add FILE FOLDER ...` line of the script's case"
     out, view = {}, None
     for line in SCRIPT.read_text().splitlines():
         if (m := re.match(r'\s+([\w-]+)\)', line)): view = m.group(1)
-        for folder, args in re.findall(r'\bgo ([\w-]+)((?: --[\w-]+ [^\s;]+)+)', line):
+        for cmd, into, folder, args in re.findall(r'\b(go|add) (?:([\w-]+) (?=[\w-]+ --))?([\w-]+)((?: --[\w-]+ [^\s;]+)+)', line):
             flags = dict(re.findall(r'--([\w-]+) ([^\s;]+)', args))
-            out.setdefault(view, {})[folder] = (flags.pop('methods').split(','), flags)
+            out.setdefault(view, {})[folder] = (flags.pop('methods').split(','), flags, into or folder)
     return out
 
 def test_views_run_methods_that_exist():
     vs = views()
     assert {'shared', 'head-cosine', 'head-linear', 'authors', 'cbd', 'matched'} <= set(vs), sorted(vs)
     for view, folders in vs.items():
-        for folder, (methods, flags) in folders.items():
+        for folder, (methods, flags, _) in folders.items():
             select_methods(methods)                                   # raises on an unknown method
             assert flags.get('head', 'as-published') in HEADS and flags.get('schedule', 'shared') in SCHEDULES, (view, flags)
 
 def test_every_gap_side_is_run_by_a_view():
-    ran = {}                                                          # folder -> methods some view runs there
+    ran = {}                                                          # results file -> methods some view writes there
     for folders in views().values():
-        for folder, (methods, _) in folders.items(): ran.setdefault(folder, set()).update(methods)
+        for methods, _, file in folders.values(): ran.setdefault(file, set()).update(methods)
     for gap, held, *sides in CONTROL_GAPS:
         for side in sides:
             where = [side] if isinstance(side, tuple) else side
             assert any(m in ran.get(folder, ()) for folder, m in where), f'{gap} ({held}): no view of controls.sh runs {where}'
 
-def run_view(tmp_path, *args):
-    "Run a copy of the script in `tmp_path` with a stand-in `cbd-nb` that logs its arguments and writes an empty results.json"
+def run_view(tmp_path, *args, results='{}'):
+    "Run a copy of the script in `tmp_path` with a stand-in `cbd-nb` that logs its arguments and writes `results` as results.json"
     (tmp_path/'benchmarks').mkdir(exist_ok=True); (tmp_path/'bin').mkdir(exist_ok=True)
     (tmp_path/'benchmarks'/'controls.sh').write_text(SCRIPT.read_text())
     fake = tmp_path/'bin'/'cbd-nb'
     fake.write_text('#!/usr/bin/env bash\necho "$@" >> "$CALLS"\nwhile [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done\n'
-                    'mkdir -p "$out" && echo "{}" > "$out/results.json"\n')
+                    'mkdir -p "$out" && printf "%s\\n" "$RESULTS" > "$out/results.json"\n')
     fake.chmod(0o755)
-    env = dict(os.environ, PATH=f"{tmp_path/'bin'}:{os.environ['PATH']}", CALLS=str(tmp_path/'calls'))
+    env = dict(os.environ, PATH=f"{tmp_path/'bin'}:{os.environ['PATH']}", CALLS=str(tmp_path/'calls'), RESULTS=results)
     return subprocess.run(['bash', str(tmp_path/'benchmarks'/'controls.sh'), *args], env=env, capture_output=True, text=True)
 
 def test_script_runs_each_view(tmp_path):
@@ -56,7 +56,7 @@ def test_script_runs_each_view(tmp_path):
         calls = (tmp_path/'calls').read_text().splitlines()
         assert {re.search(r'--out runs/controls-s7/([\w-]+)', c).group(1) for c in calls} == set(folders), (view, calls)
         assert all(c.startswith('run --recipe fmnist-lt-small --seed 7 ') and '--resume' in c for c in calls), calls
-        for folder in folders: assert (tmp_path/'nbs'/'benchmarks'/'results'/'controls'/f'{folder}-s7.json').exists()
+        for _, _, file in folders.values(): assert (tmp_path/'nbs'/'benchmarks'/'results'/'controls'/f'{file}-s7.json').exists()
 
 def test_script_rejects_unknown_view(tmp_path):
     p = run_view(tmp_path, '7', 'no-such-view')
@@ -66,7 +66,7 @@ def test_views_of_a_folder_only_add_methods():
     "A resume may add methods to a run folder, not drop them: each view that writes to a folder runs all that the views before it ran there"
     seen = {}
     for view, folders in views().items():                              # in the script's order
-        for folder, (methods, _) in folders.items():
+        for folder, (methods, _, _) in folders.items():
             assert seen.get(folder, set()) <= set(methods), f'{view} drops {seen[folder] - set(methods)} from {folder}'
             seen[folder] = set(methods)
 
@@ -80,3 +80,21 @@ def test_script_keeps_results_it_would_lose(tmp_path):
     assert (dest/'authors-s7.json').read_text() == old
     (dest/'authors-s7.json').write_text('{"methods": {}}')
     assert run_view(tmp_path, '7', 'authors').returncode == 0 and (dest/'authors-s7.json').read_text().strip() == '{}'
+
+def test_script_merges_a_view_into_another_file_only_over_the_same_networks(tmp_path):
+    "matched-ens adds its methods to the cbd file when CB-scratch's network is the one that file records; otherwise the file is kept as it was"
+    dest = tmp_path/'nbs'/'benchmarks'/'results'/'controls'
+    assert run_view(tmp_path, '7', 'matched-ens').returncode != 0          # no cbd file to add to yet
+    recipe = {'seed': 7, 'head': 'as-published'}
+    old = json.dumps({'recipe': {**recipe, 'methods': 'CB-scratch,CBD'}, 'methods': {'CB-scratch': {'all': 0.8}, 'CBD': {'all': 0.81}}, 'fingerprints': {'cb': 'aa', 'cbd': 'bb'}})
+    (dest/'cbd-s7.json').write_text(old)
+    new = lambda fp, **r: json.dumps({'recipe': {**recipe, **r, 'methods': 'CB-scratch,CB-scratch@CBD-ENS'}, 'fingerprints': {'cb': fp, 'cb@cbd-ens': 'cc'},
+                                     'methods': {'CB-scratch': {'all': 0.1}, 'CB-scratch@CBD-ENS': {'all': 0.82}}})
+    for bad, why in ((new('zz'), "networks ['cb']"), (new('aa', seed=8), 'another recipe')):
+        p = run_view(tmp_path, '7', 'matched-ens', results=bad)
+        assert p.returncode != 0 and why in p.stderr and (dest/'cbd-s7.json').read_text() == old, p.stderr
+    p = run_view(tmp_path, '7', 'matched-ens', results=new('aa'))
+    got = json.loads((dest/'cbd-s7.json').read_text())
+    assert p.returncode == 0 and "added ['CB-scratch@CBD-ENS']" in p.stdout, p.stderr
+    assert got['methods'] == {'CB-scratch': {'all': 0.8}, 'CBD': {'all': 0.81}, 'CB-scratch@CBD-ENS': {'all': 0.82}}   # what the file had is kept
+    assert got['fingerprints'] == {'cb': 'aa', 'cbd': 'bb', 'cb@cbd-ens': 'cc'} and got['recipe']['methods'] == 'CB-scratch,CBD,CB-scratch@CBD-ENS'
