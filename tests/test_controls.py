@@ -14,7 +14,7 @@ def views()->dict:
     out, view = {}, None
     for line in SCRIPT.read_text().splitlines():
         if (m := re.match(r'\s+([\w-]+)\)', line)): view = m.group(1)
-        for cmd, into, folder, args in re.findall(r'\b(go|add) (?:([\w-]+) (?=[\w-]+ --))?([\w-]+)((?: --[\w-]+ [^\s;]+)+)', line):
+        for into, folder, args in re.findall(r'\b(?:go|add) (?:([\w-]+) (?=[\w-]+ --))?([\w-]+)((?: --[\w-]+ [^\s;]+)+)', line):
             flags = dict(re.findall(r'--([\w-]+) ([^\s;]+)', args))
             out.setdefault(view, {})[folder] = (flags.pop('methods').split(','), flags, into or folder)
     return out
