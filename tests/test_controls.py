@@ -89,12 +89,30 @@ def test_script_merges_a_view_into_another_file_only_over_the_same_networks(tmp_
     old = json.dumps({'recipe': {**recipe, 'methods': 'CB-scratch,CBD'}, 'methods': {'CB-scratch': {'all': 0.8}, 'CBD': {'all': 0.81}}, 'fingerprints': {'cb': 'aa', 'cbd': 'bb'}})
     (dest/'cbd-s7.json').write_text(old)
     new = lambda fp, **r: json.dumps({'recipe': {**recipe, **r, 'methods': 'CB-scratch,CB-scratch@CBD-ENS'}, 'fingerprints': {'cb': fp, 'cb@cbd-ens': 'cc'},
-                                     'methods': {'CB-scratch': {'all': 0.1}, 'CB-scratch@CBD-ENS': {'all': 0.82}}})
+                                     'methods': {'CB-scratch': {'all': 0.1}, 'CB-scratch@CBD-ENS': {'all': 0.82, 'nets': {'cb@cbd-ens': 'cc'}}}})
     for bad, why in ((new('zz'), "networks ['cb']"), (new('aa', seed=8), 'another recipe')):
         p = run_view(tmp_path, '7', 'matched-ens', results=bad)
         assert p.returncode != 0 and why in p.stderr and (dest/'cbd-s7.json').read_text() == old, p.stderr
     p = run_view(tmp_path, '7', 'matched-ens', results=new('aa'))
     got = json.loads((dest/'cbd-s7.json').read_text())
     assert p.returncode == 0 and "added ['CB-scratch@CBD-ENS']" in p.stdout, p.stderr
-    assert got['methods'] == {'CB-scratch': {'all': 0.8}, 'CBD': {'all': 0.81}, 'CB-scratch@CBD-ENS': {'all': 0.82}}   # what the file had is kept
+    assert got['methods'] == {'CB-scratch': {'all': 0.8}, 'CBD': {'all': 0.81}, 'CB-scratch@CBD-ENS': {'all': 0.82, 'nets': {'cb@cbd-ens': 'cc'}}}   # what the file had is kept
     assert got['fingerprints'] == {'cb': 'aa', 'cbd': 'bb', 'cb@cbd-ens': 'cc'} and got['recipe']['methods'] == 'CB-scratch,CBD,CB-scratch@CBD-ENS'
+
+def test_ce0_adds_only_seed_0s_linear_ce(tmp_path):
+    "The ce0 view adds the nine-method run's CE row (and its network) to shared-s0.json, none of that run's other rows, and refuses another recipe"
+    dest, src = tmp_path/'nbs'/'benchmarks'/'results'/'controls', tmp_path/'nbs'/'benchmarks'/'results'/'fmnist-lt-small-nine-methods-s0.json'
+    dest.mkdir(parents=True)
+    recipe = {'seed': 0, 'epochs': 100}
+    src.write_text(json.dumps({'recipe': {**recipe, 'methods': 'CE,cRT,CBD'}, 'fingerprints': {'ce': 'aa', 'cbd': 'bb'}, 'seconds': {'ce': 1.0, 'cbd': 2.0},
+                               'methods': {'CE': {'all': 0.7, 'nets': {'ce': 'aa'}}, 'cRT': {'all': 0.75, 'nets': {'ce': 'aa'}}, 'CBD': {'all': 0.8, 'nets': {'cbd': 'bb'}}}}))
+    old = json.dumps({'recipe': {**recipe, 'epochs': 200, 'methods': 'LDAM-DRW'}, 'methods': {'LDAM-DRW': {'all': 0.8}}, 'fingerprints': {'ldam-drw': 'cc'}})
+    (dest/'shared-s0.json').write_text(old)
+    p = run_view(tmp_path, '0', 'ce0')
+    assert p.returncode != 0 and 'another recipe' in p.stderr and (dest/'shared-s0.json').read_text() == old, p.stderr
+    (dest/'shared-s0.json').write_text(old.replace('200', '100'))
+    p = run_view(tmp_path, '0', 'ce0')
+    got = json.loads((dest/'shared-s0.json').read_text())
+    assert p.returncode == 0 and "added ['CE']" in p.stdout, p.stderr
+    assert list(got['methods']) == ['LDAM-DRW', 'CE'] and got['methods']['CE'] == {'all': 0.7, 'nets': {'ce': 'aa'}}
+    assert got['fingerprints'] == {'ldam-drw': 'cc', 'ce': 'aa'} and got['seconds'] == {'ce': 1.0} and got['recipe']['methods'] == 'LDAM-DRW,CE'
