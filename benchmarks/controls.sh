@@ -50,7 +50,8 @@ for v in "${views[@]}"; do
     matched)                                                         # single networks with CBD's 200 network-epochs: CB-scratch@CBD in the cbd folder (after cbd),
       go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD         # LDAM-DRW@CBD in a folder of its own, added to the shared file over the very LDAM-DRW network it records
       add shared matched-ldam --methods LDAM-DRW,LDAM-DRW@CBD ;;     # (train it with that file's versions.threads, or the merge refuses)
-    ce0) merge nbs/benchmarks/results/fmnist-lt-small-nine-methods-s0.json "$dest/shared-s0.json" CE ;;   # seed 0 only: its linear CE, from the run cbd-s0.json was at first
+    ce0) [ "$seed" = 0 ] || { echo "ce0 is a view of seed 0 only: it adds that seed's linear CE from the run its cbd file was at first" >&2; exit 2; }
+      merge nbs/benchmarks/results/fmnist-lt-small-nine-methods-s0.json "$dest/shared-s0.json" CE ;;
     matched-ens) add cbd matched-ens --methods CB-scratch,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs, added to the cbd file (after cbd)
     *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens ce0" >&2; exit 2 ;;
   esac

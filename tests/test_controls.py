@@ -108,6 +108,8 @@ def test_ce0_adds_only_seed_0s_linear_ce(tmp_path):
                                'methods': {'CE': {'all': 0.7, 'nets': {'ce': 'aa'}}, 'cRT': {'all': 0.75, 'nets': {'ce': 'aa'}}, 'CBD': {'all': 0.8, 'nets': {'cbd': 'bb'}}}}))
     old = json.dumps({'recipe': {**recipe, 'epochs': 200, 'methods': 'LDAM-DRW'}, 'methods': {'LDAM-DRW': {'all': 0.8}}, 'fingerprints': {'ldam-drw': 'cc'}})
     (dest/'shared-s0.json').write_text(old)
+    p = run_view(tmp_path, '3', 'ce0')
+    assert p.returncode == 2 and 'seed 0 only' in p.stderr and (dest/'shared-s0.json').read_text() == old, p.stderr
     p = run_view(tmp_path, '0', 'ce0')
     assert p.returncode != 0 and 'another recipe' in p.stderr and (dest/'shared-s0.json').read_text() == old, p.stderr
     (dest/'shared-s0.json').write_text(old.replace('200', '100'))
