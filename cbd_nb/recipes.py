@@ -13,7 +13,7 @@ import dataclasses, math
 from dataclasses import dataclass, field, replace
 from .core import UserError
 from .models import ARCHS
-from .methods import METHODS, SHARED, select_methods, method_list, describe_schedule
+from .methods import METHODS, SHARED, select_methods, method_list
 
 # %% ../nbs/07c_recipes.ipynb #8d446f43
 class RecipeError(UserError, ValueError):
@@ -68,16 +68,11 @@ class Recipe:
     size:int = setting(224, _int(1), 'an integer >= 1', 'image side (image-list datasets only)')
     seed:int = setting(0, lambda v: _int(0)(v) and v < 2**31, 'an integer in [0, 2147483647]', 'seed of data subset, initialisation and sampling')   # NumPy's seeds stop at 2**32
     head:str = setting('as-published', lambda v: v in HEADS, f"one of {', '.join(HEADS)}",
-                       "the classifier every network trains with: as-published (each method's own), linear or cosine, where the method allows it "
-                       "(LDAM-DRW keeps its cosine head, on which its margins are defined)", HEADS)
+                       "the classifier every network trains with: as-published (each method's own), linear or cosine where the method allows it", HEADS)
     schedule:str = setting('shared', lambda v: v in SCHEDULES, f"one of {', '.join(SCHEDULES)}",
-                           "shared: every method with the kit's schedule (lr per 256 images, cosine decay, no warm-up), the controlled comparison; "
-                           "authors: each method with its paper's schedule where the paper states one (" + ', '.join(k for k, m in METHODS.items() if isinstance(m.authors, dict) and not m.budget)
-                           + "; the papers of " + ', '.join(k for k, m in METHODS.items() if m.authors == SHARED) + " train with the shared one)", SCHEDULES)
+                           "shared: every method with the kit's schedule (the controlled comparison); authors: each method with its paper's schedule where the paper states one (`cbd-nb methods --about` says which)", SCHEDULES)
     methods:str|None = setting(None, lambda v: v is None or bool(select_methods(v)), 'None (all) or comma-separated method names',   # select_methods names the unknown ones
-                               'comma-separated methods to run, plus those they need (default: the recipe\'s; most recipes run every method but the compute-matched baselines). '
-                               + ' '.join(f"{k}: {m.about}" + (f" Its authors' schedule (--schedule authors): {describe_schedule(m.authors)}." if m.authors and not m.budget else '')
-                                          for k, m in METHODS.items()))
+                               "comma-separated methods to run, plus those they need (default: the recipe's; most recipes run every method but the compute-matched baselines); `cbd-nb methods --about` lists them")
     def __post_init__(self):
         for k, (ok, valid) in RECIPE_RULES.items():
             if not ok(getattr(self, k)): raise RecipeError(k, getattr(self, k), valid)

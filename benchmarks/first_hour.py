@@ -1,0 +1,63 @@
+"""Time what a new user waits for in the first hour: the main job (`cbd-nb run` on its default recipe, set-up excluded)
+and "Run All" of each tutorial, on this machine. The tests only guard against hangs; the timing promises of the README
+(the main job in at most five minutes on two cores, each tutorial's Run All in at most two) are measured here.
+
+    python benchmarks/first_hour.py                        # both, written to benchmarks/results/first-hour-<cpu>-<precision>.json
+    python benchmarks/first_hour.py --what main            # the main job only
+    python benchmarks/first_hour.py --what tutorials       # the tutorials only
+
+Each tutorial runs headless in a fresh kernel (nbclient, as Run All does in JupyterLab less the drawing), on a copy, so
+nothing in nbs/ changes. Run it on an idle machine: the file records the load average before and after."""
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+import torch
+from cbd_nb.core import save_json
+from cbd_nb.learner import native_bf16
+from cbd_nb.pipeline import versions
+
+REPO = Path(__file__).resolve().parents[1]
+
+def main_job()->dict:
+    "Wall seconds of `cbd-nb run` on its default recipe in a new folder, with the seconds each network took"
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet', '--out', f'{d}/run'], check=True)
+        wall = time.perf_counter() - t0
+        res = json.loads(Path(d, 'run', 'results.json').read_text())
+    return dict(recipe=res['recipe']['name'], seconds=round(wall, 1), networks=res.get('seconds', {}),
+                methods={k: round(v['all'] * 100, 1) for k, v in res['methods'].items()})
+
+def tutorial(path:Path)->float:
+    "Wall seconds of executing the notebook at `path` top to bottom in a fresh kernel, in a copy of its folder"
+    import nbformat
+    from nbclient import NotebookClient
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)/'nbs'/path.parent.name
+        shutil.copytree(path.parent, work)
+        for extra in ('benchmarks',):                    # 05_gaps reads the benchmark's shipped controls
+            if (REPO/'nbs'/extra).exists(): shutil.copytree(REPO/'nbs'/extra, Path(d)/'nbs'/extra)
+        nb = nbformat.read(work/path.name, as_version=4)
+        t0 = time.perf_counter()
+        NotebookClient(nb, timeout=900, kernel_name='python3', resources={'metadata': {'path': str(work)}}).execute()
+        return round(time.perf_counter() - t0, 1)
+
+def run(what:str='both', out:str|None=None):
+    prec = 'bf16' if native_bf16(torch.device('cpu')) else 'fp32'
+    v = versions()
+    rec = dict(date=time.strftime('%Y-%m-%d'), cpu=v['cpu'], cpus=v['cpus'], precision=prec, torch=v['torch'], cbd_nb=v['cbd_nb'],
+               load_before=os.getloadavg())
+    if what in ('both', 'main'): rec['main_job'] = main_job(); print(f"main job ({rec['main_job']['recipe']}): {rec['main_job']['seconds']:.0f} s", flush=True)
+    if what in ('both', 'tutorials'):
+        rec['tutorials'] = {}
+        for p in sorted((REPO/'nbs'/'tutorials').glob('*.ipynb')):
+            rec['tutorials'][p.name] = tutorial(p); print(f"{p.name}: Run All {rec['tutorials'][p.name]:.0f} s", flush=True)
+    rec['load_after'] = os.getloadavg()
+    name = f"first-hour-{v['cpus']}cpu-{prec}.json"
+    f = Path(out) if out else REPO/'benchmarks'/'results'/name
+    save_json(rec, f); print(f'written to {f}')
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--what', choices=('both', 'main', 'tutorials'), default='both')
+    p.add_argument('--out', help='the JSON file to write (default: benchmarks/results/first-hour-<cpus>cpu-<precision>.json)')
+    a = p.parse_args(); run(a.what, a.out)
