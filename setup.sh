@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cbd_nb's two commands for a fresh machine:
-#   bash setup.sh run    set up ./.venv, then run the main job (`cbd-nb run`: the fmnist-lt-quick recipe, or digits-lt where Fashion-MNIST cannot be had)
+#   bash setup.sh run    set up ./.venv, then run the main job (`cbd-nb run`: the fmnist-lt-intro recipe, or digits-lt where Fashion-MNIST cannot be had)
 #   bash setup.sh test   set up ./.venv, then run every test; the last line reads "N passed, N failed"
 # (`bash setup.sh setup` only sets up.)
 set -euo pipefail

@@ -4,12 +4,14 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+END = '<!-- end of README'   # a markdown cell of the index holding this ends the README; the docs site shows the whole page
 
 def render(nb_path=ROOT/'nbs'/'index.ipynb')->str:
-    "Markdown of the notebook: markdown cells as they are, code cells fenced, text outputs fenced"
+    "Markdown of the notebook up to its `END` marker: markdown cells as they are, code cells fenced, text outputs fenced"
     parts = []
     for c in nbformat.read(nb_path, 4).cells:
         src = c.source.strip('\n')
+        if c.cell_type == 'markdown' and END in src: parts.append(src.split(END)[0].strip('\n')); break   # the rest is for the docs site
         if c.cell_type == 'markdown': parts.append(src); continue
         lines = src.splitlines()
         if any(re.match(r'#\|\s*hide', l) for l in lines): continue

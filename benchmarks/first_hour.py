@@ -2,12 +2,13 @@
 and "Run All" of each tutorial, on this machine. The tests only guard against hangs; the timing promises of the README
 (the main job in at most five minutes on two cores, each tutorial's Run All in at most two) are measured here.
 
-    python benchmarks/first_hour.py                        # both, written to benchmarks/results/first-hour-<cpu>-<precision>.json
+    python benchmarks/first_hour.py                        # both, written to nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>.json
     python benchmarks/first_hour.py --what main            # the main job only
     python benchmarks/first_hour.py --what tutorials       # the tutorials only
 
 Each tutorial runs headless in a fresh kernel (nbclient, as Run All does in JupyterLab less the drawing), on a copy, so
-nothing in nbs/ changes. Run it on an idle machine: the file records the load average before and after."""
+nothing in nbs/ changes. Run it on an idle machine: the file records the load average before and after. To stand in for a
+CPU without bf16 on one that has it: `CBD_PRECISION=fp32 ATEN_CPU_CAPABILITY=avx2 python benchmarks/first_hour.py`."""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
@@ -44,7 +45,8 @@ def tutorial(path:Path)->float:
 def run(what:str='both', out:str|None=None):
     prec = 'bf16' if native_bf16(torch.device('cpu')) else 'fp32'
     v = versions()
-    rec = dict(date=time.strftime('%Y-%m-%d'), cpu=v['cpu'], cpus=v['cpus'], precision=prec, torch=v['torch'], cbd_nb=v['cbd_nb'],
+    isa = torch.backends.cpu.get_cpu_capability().lower()   # the kernels torch runs: ATEN_CPU_CAPABILITY=avx2 with CBD_PRECISION=fp32 stands in for a CPU without AVX-512
+    rec = dict(date=time.strftime('%Y-%m-%d'), cpu=v['cpu'], cpus=v['cpus'], isa=isa, precision=prec, torch=v['torch'], cbd_nb=v['cbd_nb'],
                load_before=os.getloadavg())
     if what in ('both', 'main'): rec['main_job'] = main_job(); print(f"main job ({rec['main_job']['recipe']}): {rec['main_job']['seconds']:.0f} s", flush=True)
     if what in ('both', 'tutorials'):
@@ -52,12 +54,12 @@ def run(what:str='both', out:str|None=None):
         for p in sorted((REPO/'nbs'/'tutorials').glob('*.ipynb')):
             rec['tutorials'][p.name] = tutorial(p); print(f"{p.name}: Run All {rec['tutorials'][p.name]:.0f} s", flush=True)
     rec['load_after'] = os.getloadavg()
-    name = f"first-hour-{v['cpus']}cpu-{prec}.json"
-    f = Path(out) if out else REPO/'benchmarks'/'results'/name
+    name = f"first-hour-{v['cpus']}cpu-{isa}-{prec}.json"
+    f = Path(out) if out else REPO/'nbs'/'benchmarks'/'results'/name
     save_json(rec, f); print(f'written to {f}')
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--what', choices=('both', 'main', 'tutorials'), default='both')
-    p.add_argument('--out', help='the JSON file to write (default: benchmarks/results/first-hour-<cpus>cpu-<precision>.json)')
+    p.add_argument('--out', help='the JSON file to write (default: nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>.json)')
     a = p.parse_args(); run(a.what, a.out)

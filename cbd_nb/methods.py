@@ -32,7 +32,7 @@ class Method:
     settings:tuple=() # recipe fields `build` reads beyond `NET_FIELDS` (recorded in its checkpoint)
     about:str='' # one sentence for the report and `--help`
     applies:Callable|None=None # recipe -> bool: whether it runs for that recipe; None: always
-    quick:bool=False # one of the main job's methods (the `fmnist-lt-quick` recipe)
+    quick:bool=False # one of the `fmnist-lt-quick` recipe's methods
     heads:tuple=() # the other heads its network can train with under `--head`
     authors:dict|str|None=None # its paper's schedule: `Schedule` fields (lr per 256 images, wd, warmup and steps as fractions of the epochs, nesterov); `SHARED`: the paper's is the kit's shared one; None: no paper schedule
     budget:tuple|None=None # (base method, budget method): the base's network trained for the budget method's network-epochs

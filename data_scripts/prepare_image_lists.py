@@ -3,19 +3,13 @@
 import sys
 from fastcore.script import call_parse, store_true
 from cbd_nb.data import class_counts
-from cbd_nb.datasets import read_image_list, read_val_list, file_md5, data_root, IMAGE_LISTS
+from cbd_nb.datasets import read_image_list, read_val_list, file_md5, data_root, load_lt, IMAGE_LISTS
 
 SIZES = {'imagenet-lt': dict(train=115_846, val=20_000, test=50_000), 'inat18': dict(train=437_513, test=24_426),
          'places-lt': dict(train=62_500, val=7_300, test=36_500)}
 
-@call_parse
-def main(name:str='imagenet-lt', # 'imagenet-lt', 'inat18' or 'places-lt'
-         root:str=None, # folder holding NAME/ (or the lists directly); default $CBD_DATA or ~/.cache/cbd_nb
-         check_images:int=100, # open this many images of each split to check they exist and decode (0: none, -1: all)
-         no_sizes:store_true=False # do not require the published split sizes (e.g. for a test tree)
-        ):
-    "Check the split lists and images of an image-list benchmark and print their sizes and checksums"
-    if name not in IMAGE_LISTS: raise SystemExit(f"--name {name}: use one of {', '.join(IMAGE_LISTS)}.")
+def check(name, root, check_images, no_sizes):
+    "The checks of `main`, which prints them; a `ValueError` names the first bad line, label or image"
     train, test, classes = read_image_list(name, root)
     val = read_val_list(name, root)
     if val is None: print(f"val: {name} has no validation list (its official val set is the test set): methods keep their authors' default settings")
@@ -32,3 +26,16 @@ def main(name:str='imagenet-lt', # 'imagenet-lt', 'inat18' or 'places-lt'
         if missing: raise SystemExit(f"{len(missing)} of {n} checked {split} images are missing under {ds.root}, e.g. {missing[0]}.")
         for i in range(0, len(ds), step)[:n]: ds[i]
         print(f"  {n} images checked: ok")
+    d = load_lt(name, root)
+    print(f"entries also in the training list: {d.overlap('val')} of the validation list, {d.overlap('test')} of the test list")
+
+@call_parse
+def main(name:str='imagenet-lt', # 'imagenet-lt', 'inat18' or 'places-lt'
+         root:str=None, # folder holding NAME/ (or the lists directly); default $CBD_DATA or ~/.cache/cbd_nb
+         check_images:int=100, # open this many images of each split to check they exist and decode (0: none, -1: all)
+         no_sizes:store_true=False # do not require the published split sizes (e.g. for a test tree)
+        ):
+    "Check the split lists and images of an image-list benchmark and print their sizes and checksums"
+    if name not in IMAGE_LISTS: raise SystemExit(f"--name {name}: use one of {', '.join(IMAGE_LISTS)}.")
+    try: check(name, root, check_images, no_sizes)
+    except ValueError as e: raise SystemExit(str(e)) from None     # a bad line, label or image: one line naming it

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from cbd_nb.test_utils import fake_cifar, fake_image_list, fake_fashion_mnist
 from cbd_nb.data import LTSplit, lt_counts
-from cbd_nb.datasets import load_lt
+from cbd_nb.datasets import load_lt, IMAGE_LISTS
 
 SCRIPTS = Path(__file__).parent.parent/'data_scripts'
 
@@ -57,6 +57,12 @@ def test_image_lists(tmp_path, name):
     r = run('prepare_image_lists.py', '--name', name, '--root', tmp_path, '--no-sizes', '--check-images', -1)
     assert r.returncode == 0 and 'train: 8 images, 3 classes, per class 5..1' in r.stdout, r.stdout + r.stderr
     assert ('val: 6 images, 3 classes' in r.stdout) == (name != 'inat18') and ('no validation list' in r.stdout) == (name == 'inat18')
+    assert 'entries also in the training list: 0 of the validation list, 0 of the test list' in r.stdout
+    lst = tmp_path/name/IMAGE_LISTS[name]['test']
+    lst.write_text(lst.read_text() + 'test/n00000/0.jpg -1\n')
+    r = run('prepare_image_lists.py', '--name', name, '--root', tmp_path, '--no-sizes', '--check-images', -1)
+    assert r.returncode != 0 and r.stderr.strip() == f'{lst}, line 7: the label -1 is outside the classes 0..{IMAGE_LISTS[name]["n_classes"] - 1}: fix the line, or replace the list with the benchmark\'s own.', r.stderr
+    lst.write_text(''.join(lst.read_text().splitlines(keepends=True)[:-1]))
     next((tmp_path/name/'train').rglob('*.jpg')).unlink()
     r = run('prepare_image_lists.py', '--name', name, '--root', tmp_path, '--no-sizes', '--check-images', -1)
     assert r.returncode != 0 and 'missing' in r.stderr

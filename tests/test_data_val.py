@@ -68,3 +68,12 @@ def test_val_per_class_zero_and_errors():
     labels = torch.arange(3).repeat_interleave(10)
     assert make_split('toy', labels, imb_factor=2, val_per_class=0).val_indices is None
     with pytest.raises(ValueError, match='use one of torch, cao'): make_split('toy', labels, procedure='np')
+
+@pytest.mark.parametrize('part', ['val', 'test'])
+def test_image_list_overlap_with_training_is_counted(tmp_path, part):
+    "A validation or test list that repeats training entries (here a copied list, spelled differently) is counted, as a drawn split's is"
+    f = fake_image_list(tmp_path, 'places-lt', counts=[5, 2, 1], n_test=2, n_val=3)
+    train = (f/'Places_LT_train.txt').read_text().splitlines()
+    (f/f'Places_LT_{part}.txt').write_text('\n'.join(['./' + train[0], *train[1:4], *(f/f'Places_LT_{part}.txt').read_text().splitlines()]) + '\n')
+    s = summary(load_lt('places-lt', root=tmp_path))
+    assert (s['val_overlap'], s['test_overlap']) == ((4, 0) if part == 'val' else (0, 4))

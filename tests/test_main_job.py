@@ -1,4 +1,4 @@
-"""The main job and the finished runs the tutorials read (issue 11): `cbd-nb run` without --recipe runs fmnist-lt-quick where
+"""The main job and the finished runs the tutorials read (issue 11): `cbd-nb run` without --recipe runs fmnist-lt-intro where
 Fashion-MNIST is found, else digits-lt and says why; `finished_run` prefers the CLI's complete run, falls back to the
 shipped copy, and writes nothing into either."""
 import json
@@ -12,10 +12,10 @@ TINY = dict(epochs=1, methods='CE,NCM')
 
 def test_default_recipe_is_the_quick_fashion_mnist_one(capsys):
     if data.fmnist_dir() is None: pytest.skip('Fashion-MNIST is not installed here')
-    assert cli.main_recipe() == cli.MAIN_RECIPE == 'fmnist-lt-quick' and capsys.readouterr().err == ''
-    r = RECIPES['fmnist-lt-quick']
-    assert (r.dataset, r.imb_factor, r.n_max) == ('fashion-mnist', 100, 1000)       # the fmnist-lt-small images, a shorter schedule
-    assert {'CE', 'CBD', 'CBD-ENS', 'CB-scratch'} <= set(r.methods.split(','))
+    assert cli.main_recipe() == cli.MAIN_RECIPE == 'fmnist-lt-intro' and capsys.readouterr().err == ''
+    r = RECIPES['fmnist-lt-intro']
+    assert (r.dataset, r.imb_factor, r.n_max, r.size) == ('fashion-mnist', 100, 1000, 14)       # the fmnist-lt-small images at 14 x 14, a shorter schedule
+    assert {'CE', 'CB-scratch', 'teacher', 'CBD'} <= set(r.methods.split(','))
 
 def test_default_falls_back_to_digits_and_says_why(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(data, 'DEBIAN_FMNIST', tmp_path/'none'); monkeypatch.setenv('CBD_DATA', str(tmp_path))

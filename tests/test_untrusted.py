@@ -2,14 +2,14 @@
 damaged or hostile. Each test is one of the issue's reproductions: it gets one clear line (or a correct recovery),
 never a traceback, never a script in the report, never code run from a data file, never a path outside the data
 root, and never a network other than the one the results describe."""
-import json, os, pickle, shutil, signal, subprocess, sys, time
+import gzip, json, os, pickle, re, shutil, signal, subprocess, sys, time, tracemalloc
 from pathlib import Path
 import pytest, torch
 from cli_util import digits
 import cbd_nb.builds
 from cbd_nb.cli import main
 from cbd_nb.core import FolderGone
-from cbd_nb.datasets import load_lt
+from cbd_nb.datasets import load_lt, read_idx
 from cbd_nb.checkpoint import load_checkpoint
 from cbd_nb.pipeline import Run
 from cbd_nb.recipes import get_recipe
@@ -68,6 +68,15 @@ def test_report_escapes_every_string(done):
     assert '<img' not in page and 'onerror=alert(1)&gt;' in page       # escaped in the sentences, and \u003c in the figures' JSON
     assert f'On this run {TAG.replace("<", "&lt;").replace(">", "&gt;")} has the highest' in page
 
+@pytest.mark.parametrize('field,value,want', [('epochs', '<script>alert(1)</script>', 'an integer >= 1'), ('arch', ['<b>'], 'one of resnet8'),
+                                               ('methods', ['CE'], 'None (all) or comma-separated'), ('dataset', 'mnist', 'one of digits'), ('val_frac', {'a': 1}, 'a number, a string')])
+def test_report_refuses_a_recipe_field_out_of_range(done, field, value, want):
+    "A shared results.json whose recipe holds markup or a value no `Recipe` takes: no page is written, one line names the field"
+    res = json.loads((done/'results.json').read_text())
+    res['recipe'][field] = value
+    with pytest.raises(ValueError, match=rf'recipe\.{field} is .*, but it must be {re.escape(want)}') as e: report_html(res)
+    assert '\n' not in str(e.value)
+
 # 2. no code runs from a data file
 class Payload:
     def __init__(self, path): self.path = path
@@ -86,6 +95,23 @@ def test_image_list_entry_outside_the_root(tmp_path, entry):
     lst = fake_image_list(tmp_path, 'places-lt', counts=[2, 1])/'Places_LT_train.txt'
     lst.write_text(lst.read_text() + f'{entry} 1\n')
     with pytest.raises(ValueError, match=f"Places_LT_train.txt, line 4: the entry '{entry}' points outside the data folder"): load_lt('places-lt', tmp_path)
+
+def test_image_list_entries_are_checked_and_read_against_the_data_root(tmp_path, monkeypatch):
+    "The working directory plays no part: from / every path is 'inside' it, and a relative root must still find its images after a chdir"
+    f = fake_image_list(tmp_path/'data', 'places-lt', counts=[2, 1])
+    monkeypatch.chdir(tmp_path)
+    d = load_lt('places-lt', 'data')
+    monkeypatch.chdir('/')
+    assert d.train[0][1] == 0 and d.train[0][0].size == (8, 8)          # read from the data root, not from /
+    (f/'Places_LT_train.txt').write_text((f/'Places_LT_train.txt').read_text() + '../../outside.jpg 1\n')
+    with pytest.raises(ValueError, match="line 4: the entry '../../outside.jpg' points outside the data folder"): load_lt('places-lt', tmp_path/'data')
+
+@pytest.mark.parametrize('limit', [10, 40], ids=['DecompressionBombError', 'DecompressionBombWarning'])
+def test_image_decompression_bomb_names_its_entry(tmp_path, monkeypatch, limit):
+    "An 8x8 image above PIL's pixel limit stands for a decompression bomb: over twice the limit PIL raises, over it PIL only warns"
+    d = load_lt('places-lt', fake_image_list(tmp_path, 'places-lt', counts=[2, 1]).parent)
+    monkeypatch.setattr('PIL.Image.MAX_IMAGE_PIXELS', limit)
+    with pytest.raises(ValueError, match=r"0\.jpg \(list entry 'train/n00000/0\.jpg'\) was not read: Image size \(64 pixels\) exceeds limit"): d.train[0]
 
 def test_image_behind_a_link_outside_the_root(tmp_path):
     f = fake_image_list(tmp_path/'data', 'places-lt', counts=[2, 1])
@@ -179,6 +205,42 @@ def test_truncated_idx_file(tmp_path, monkeypatch, capsys, gz):
     code, err = cli(monkeypatch, capsys, 'data', '--datasets', 'fashion-mnist', '--root', tmp_path)
     line = one_line(err)
     assert code == 1 and str(p) in line and 'reinstall it' in line
+
+def _relabel_idx(p:Path, i:int, v:int):
+    "Set label `i` of the gzipped idx labels file `p` to `v`"
+    raw = bytearray(gzip.decompress(p.read_bytes())); raw[8 + i] = v; p.write_bytes(gzip.compress(bytes(raw)))
+
+def _relabel_cifar(p:Path, key:str, i:int, v:int):
+    "Set label `i` of the CIFAR batch `p` to `v`"
+    d = pickle.loads(p.read_bytes()); d[key][i] = v; p.write_bytes(pickle.dumps(d))
+
+@pytest.mark.parametrize('name', ['places-lt', 'fashion-mnist', 'cifar10'])
+def test_label_outside_the_classes_names_its_file(tmp_path, monkeypatch, capsys, name):
+    if name == 'places-lt':
+        p = fake_image_list(tmp_path, name, counts=[2, 1])/'Places_LT_test.txt'
+        p.write_text(p.read_text().replace('test/n00000/1.jpg 0', 'test/n00000/1.jpg 365'))
+        want = f'{p}, line 2: the label 365 is outside the classes 0..364'
+    elif name == 'fashion-mnist':
+        p = fake_fashion_mnist(tmp_path)/'train-labels-idx1-ubyte.gz'; _relabel_idx(p, 7, 12)
+        want = f'{p}: the label 12 of image 7 is outside the classes 0..9'
+    else:
+        p = fake_cifar(tmp_path, name, per_class=4)/'data_batch_2'; _relabel_cifar(p, 'labels', 3, -1)
+        want = f'{p}: the label -1 of image 3 is outside the classes 0..9'
+    code, err = cli(monkeypatch, capsys, 'data', '--datasets', name, '--root', tmp_path)
+    assert code == 1 and want in one_line(err)
+
+@pytest.mark.parametrize('tail', ['junk', 'header'])
+def test_idx_file_is_read_no_further_than_its_header(tmp_path, tail):
+    "A .gz that inflates to 64 MB more than its header declares, or a header that declares a gigabyte: refused, having read little of it"
+    p = tmp_path/'train-labels-idx1-ubyte.gz'
+    head = bytes([0, 0, 8, 1]) + ((10).to_bytes(4, 'big') + bytes(10) if tail == 'junk' else (1 << 30).to_bytes(4, 'big'))
+    with gzip.open(p, 'wb') as f: f.write(head + bytes(64 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r'holds more\)' if tail == 'junk' else r'declares data of shape \(1073741824,\)'): read_idx(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally: tracemalloc.stop()
+    assert peak < 8 << 20, peak
 
 def test_sigterm_ends_as_ctrl_c_does(tmp_path):
     x = tmp_path/'x'

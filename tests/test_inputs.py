@@ -1,0 +1,64 @@
+"""What a results file may hold and what `cbd-nb bench` may be given (issue 32): every value the schema let through before
+gets one line naming the field, a results file is read within a size cap, and a bad bench option is refused before any
+timing, with one line."""
+import json, math
+import pytest
+import cbd_nb.bench, cbd_nb.results
+from cbd_nb.results import check_results, read_results, read_views, earlier_seconds, BENCH_RESULTS
+from test_untrusted import cli, one_line
+
+RES = json.loads((BENCH_RESULTS/'fmnist-lt-small-s0.json').read_text())   # a real results file: ten classes, a t-SNE view
+CE = dict(RES['methods']['CE'])
+
+@pytest.mark.parametrize('edit,line', [
+    (dict(versions='2.14.1'), 'versions is "2.14.1", but it must be an object of versions'),
+    (dict(methods={'CE': {**CE, 'per_class': []}}), 'methods.CE.per_class is [], but it must be a list of numbers in [0, 1], one per class'),
+    (dict(methods={'CE': {**CE, 'per_class': CE['per_class'][:3]}}), 'methods.CE.per_class is [', ),
+    (dict(methods={'CE': {**CE, 'per_class': [math.nan] * 10}}), 'methods.CE.per_class is [NaN, NaN'),
+    (dict(tsne={'labels': [], 'embeds': {}}), 'tsne is {"labels": [], "embeds": {}}, but it must be an object'),
+    (dict(tsne={**RES['tsne'], 'labels': [10] * len(RES['tsne']['labels'])}), 'tsne.labels is [10, 10'),
+    (dict(counts=[]), 'counts is [], but it must be a non-empty list'),
+    (dict(classes=RES['classes'][:9]), 'classes is [', ),
+    (dict(recipe={**RES['recipe'], 'lr': -1}), 'recipe.lr is -1, but it must be a finite number > 0')])
+def test_results_values_the_schema_let_through(tmp_path, edit, line):
+    p = tmp_path/'shared-s0.json'
+    p.write_text(json.dumps({**RES, **edit}))                          # JSON's NaN where the edit holds one
+    with pytest.raises(ValueError) as e: read_views(tmp_path)
+    assert line in str(e.value) and str(e.value).startswith(f'{p}: ') and '\n' not in str(e.value)
+
+def test_results_nested_too_deeply(tmp_path):
+    p = tmp_path/'results.json'; p.write_text('{"recipe": ' + '[' * 100_000 + ']' * 100_000 + '}')
+    with pytest.raises(ValueError, match='results.json nests its values more deeply than Python reads: it is not a results file'): read_results(p)
+
+def test_results_file_over_the_size_cap(tmp_path, monkeypatch):
+    p = tmp_path/'shared-s0.json'; p.write_text(json.dumps(RES))
+    monkeypatch.setattr(cbd_nb.results, 'RESULTS_LIMIT', 1000)
+    with pytest.raises(Exception, match='holds more than 1,000 bytes, too many for a results file'): read_views(tmp_path)
+
+def test_earlier_timings_skip_a_damaged_file(tmp_path):
+    "The plan's earlier timings come from files nobody checked before: a damaged one is left out, not a crash"
+    (tmp_path/'a.json').write_text(json.dumps({**RES, 'versions': 'x'}))
+    (tmp_path/'b.json').write_text(json.dumps(RES))
+    assert earlier_seconds(RES, [tmp_path/'a.json', tmp_path/'b.json']) == {k: [v] for k, v in RES['seconds'].items()}
+
+def test_a_good_results_file_passes():
+    check_results(RES, 'r.json')
+    good = {**RES, 'test_counts': [0] + RES['test_counts'][1:], 'methods': {'CE': {**CE, 'per_class': [math.nan] + CE['per_class'][1:]}}}
+    check_results(good, 'r.json')                                       # NaN for a class without test images
+
+@pytest.mark.parametrize('args,line', [
+    (['--device', 'gpu'], "Unknown device 'gpu'"),
+    (['--device', 'cuda:99'], "Device 'cuda:99' asked for"),
+    (['--threads', 0], '--threads 0 is invalid: it must be an integer from 1 to'),
+    (['--threads', -2], '--threads -2 is invalid'),
+    (['--steps', 0], '--steps 0 is invalid: it must be an integer from 1 to 1000'),
+    (['--steps', 10**9], '--steps 1000000000 is invalid'),
+    (['--rounds', 0], '--rounds 0 is invalid: it must be an integer from 1 to 100'),
+    (['--out', '{tmp}/a.txt/bench.json'], 'a.txt/bench.json cannot be written: '),     # under a file
+    (['--out', '{tmp}'], 'is a folder: give a file name')])
+def test_bench_checks_its_options_before_any_work(tmp_path, monkeypatch, capsys, args, line):
+    def work(*a, **k): raise AssertionError('the bench started timing')
+    monkeypatch.setattr(cbd_nb.bench, 'variants', work)
+    (tmp_path/'a.txt').write_text('')
+    code, err = cli(monkeypatch, capsys, 'bench', '--recipe', 'digits-lt', *(str(a).format(tmp=tmp_path) for a in args))
+    assert code == 1 and line in one_line(err) and one_line(err).startswith('cbd-nb bench: ')
