@@ -6,16 +6,17 @@ Docs: https://cbd-nb.github.io/cbd_nb/viz.html.md"""
 
 # %% auto #0
 __all__ = ['SHOT_COLORS', 'FAMILY_COLORS', 'OTHER_COLORS', 'SHOT_KEYS', 'TSNE_BACKENDS', 'SHOT_SYMBOLS', 'CLASS_COLORS',
-           'shot_names', 'method_color', 'add_shot_bands', 'by_count', 'count_histogram', 'sampled_distribution',
-           'redraw', 'LiveBox', 'live', 'explore_sampling', 'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot',
-           'confusion_plot', 'reliability_diagram', 'tsne', 'model_embeddings', 'class_colors', 'tsne_traces',
-           'tsne_plot', 'explore_tsne', 'pareto_front', 'cost_plot']
+           'StableConnected', 'shot_names', 'method_color', 'add_shot_bands', 'by_count', 'count_histogram',
+           'sampled_distribution', 'LiveBox', 'live', 'live_figure', 'explore_sampling', 'fit_legend',
+           'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot', 'confusion_plot', 'reliability_diagram', 'tsne',
+           'model_embeddings', 'class_colors', 'tsne_traces', 'tsne_plot', 'explore_tsne', 'pareto_front', 'spread',
+           'cost_plot']
 
 # %% ../nbs/11_viz.ipynb #c4facfd5
-import hashlib, html, importlib.util, math, sys
+import hashlib, html, importlib.util, math, re, sys
 import numpy as np, torch, torch.nn as nn
 import plotly.graph_objects as go, plotly.io as pio
-from plotly.colors import qualitative
+from plotly.io.base_renderers import NotebookRenderer
 from plotly.subplots import make_subplots
 import ipywidgets as widgets
 from threadpoolctl import threadpool_limits
@@ -25,11 +26,22 @@ from .metrics import confusion_matrix, calibration_bins, ece
 from .models import weight_norms
 from .evaluate import get_preds
 from .methods import METHODS, FAMILIES
-from .results import method_cost
 
 # %% ../nbs/11_viz.ipynb #8e4be896
+class StableConnected(NotebookRenderer):
+    "Plotly's `notebook_connected` renderer (plotly.js from its CDN), with a div id made from the figure instead of a random one"
+    def __init__(self): super().__init__(connected=True); self.shown = {}   # id -> times shown in this session
+    def activate(self): pass   # no page-wide script: each figure's HTML loads plotly.js, and JupyterLab, which runs such a script, draws the JSON
+    def to_mimebundle(self, fig_dict):
+        page = super().to_mimebundle(fig_dict)['text/html']
+        rid = re.search(r'id="([^"]+)" class="plotly-graph-div"', page)[1]
+        key = 'plot-' + hashlib.sha256(page.replace(rid, '').encode()).hexdigest()[:16]
+        n = self.shown[key] = self.shown.get(key, -1) + 1                    # the same figure again: key-1, key-2, ..., unique on the page
+        return {'text/html': page.replace(rid, key + (f'-{n}' if n else ''))}
+
+pio.renderers['notebook_connected_stable'] = StableConnected()
 if (ip := sys.modules.get('IPython')) and ip.get_ipython() is not None:   # in a notebook; elsewhere (the CLI's report) no renderer is needed, and
-    pio.renderers.default = 'plotly_mimetype+notebook'                  # choosing one imports nbformat's validator, seconds of start-up
+    pio.renderers.default = 'plotly_mimetype+notebook_connected_stable'   # choosing one imports nbformat's validator, seconds of start-up
 
 # %% ../nbs/11_viz.ipynb #6d926f6a
 SHOT_COLORS = {'many': '#4d4d4d', 'medium': '#969696', 'few': '#cfcfcf'}   # greys, dark to light: no method has a grey
@@ -124,20 +136,10 @@ def sampled_distribution(counts:torch.Tensor, # training images per class
                              xaxis_title='class (by training count)', yaxis_title='share of draws')
 
 # %% ../nbs/11_viz.ipynb #f941cfc9
-def redraw(fig:'go.FigureWidget', # the displayed figure
-           make # () -> a `go.Figure` with the same traces in the same order
-          ):
-    "An ipywidgets observer that updates `fig` in place with the traces, title and subplot titles of `make()`"
-    def update(change=None):
-        new = make()
-        with fig.batch_update():
-            for t, n in zip(fig.data, new.data): t.update(n.to_plotly_json())
-            fig.layout.title, fig.layout.annotations = new.layout.title, new.layout.annotations
-    return update
-
 class LiveBox(widgets.VBox):
     "A `VBox` that shows `note` wherever widgets cannot run: a saved notebook opened without its kernel, the docs pages"
     note = 'Interactive: run this cell in JupyterLab to use it.'
+    fig = None   # the figure shown now, where `live_figure` made the box
     def _repr_mimebundle_(self, **kwargs):
         b = super()._repr_mimebundle_(**kwargs)
         return b and {**b, 'text/plain': self.note, 'text/html': f'<p><em>{html.escape(self.note)}</em></p>'}
@@ -146,8 +148,20 @@ def live(children:list, # the widgets, top to bottom
          note:str # what a reader without a kernel sees instead, in one sentence
         )->'LiveBox':
     "The widgets `children` in a column that reads `note` where it cannot run (instead of `VBox(children=...)`)"
-    box = LiveBox(children)
-    box.note = note
+    (box := LiveBox(children)).note = note
+    return box
+
+def live_figure(controls:list, # ipywidgets controls: a change of any one's value draws the figure again
+                make, # () -> the `go.Figure` for the controls' current values
+                note:str # what a reader without a kernel sees instead, in one sentence
+               )->'LiveBox':
+    "The `controls` in a row over the figure `make()` returns, drawn again when a control changes; the box's `fig` is the figure shown"
+    box = live([widgets.HBox(controls), out := widgets.Output()], note)
+    def draw(change=None):
+        box.fig = make()
+        out.outputs = ({'output_type': 'display_data', 'metadata': {}, 'data': {**pio.renderers['plotly_mimetype'].to_mimebundle(box.fig.to_dict()), 'text/plain': note}},)
+    for w in controls: w.observe(draw, 'value')
+    draw()
     return box
 
 def explore_sampling(n_classes:int=10, # number of classes
@@ -158,12 +172,18 @@ def explore_sampling(n_classes:int=10, # number of classes
     "Sliders for the imbalance factor and `q` driving the sampled class distribution of `lt_counts`"
     imb = widgets.FloatLogSlider(value=imb_factor, base=10, min=0, max=math.log10(n_max / 2), step=0.05, description='imbalance')
     qs = widgets.FloatSlider(value=q, min=0, max=1, step=0.05, description='q')
-    make = lambda: sampled_distribution(lt_counts(n_max, n_classes, imb.value), qs.value)
-    fig = go.FigureWidget(make())
-    for w in (imb, qs): w.observe(redraw(fig, make), 'value')
-    return live([widgets.HBox([imb, qs]), fig], 'Sliders for the imbalance factor and q redraw this figure: open the notebook in JupyterLab and run the cell to use them.')
+    return live_figure([imb, qs], lambda: sampled_distribution(lt_counts(n_max, n_classes, imb.value), qs.value),
+                       'Sliders for the imbalance factor and q redraw this figure: open the notebook in JupyterLab and run the cell to use them.')
 
 # %% ../nbs/11_viz.ipynb #e7ed99ad
+def fit_legend(fig:go.Figure, # a figure with a vertical legend
+               area:int, # px of its plotting area when the legend is short
+               margin:dict=dict(t=90, b=70) # px above (title, band labels) and below (axis title)
+              )->go.Figure:
+    "`fig` made tall enough for `area` and for its whole legend, without a scrollbar: about 20 px per entry and 24 per group title"
+    entries, groups = sum(t.showlegend is not False for t in fig.data), len({t.legendgroup for t in fig.data if t.legendgrouptitle.text})
+    return fig.update_layout(margin=margin, height=max(area, 20 * entries + 24 * groups + 20) + margin['t'] + margin['b'])
+
 def accuracy_vs_frequency(results:dict, # what `Run.all` returns: 'methods' (name -> dict with 'per_class'), 'counts', 'classes'
                           methods:list|None=None, # names of the methods to show; None: all
                           many:int=100, # more than this: many-shot
@@ -176,8 +196,8 @@ def accuracy_vs_frequency(results:dict, # what `Run.all` returns: 'methods' (nam
         fig.add_scatter(x=counts, y=results['methods'][k]['per_class'], mode='markers', name=k, text=names, marker_color=method_color(k),
                         hovertemplate='%{text}: %{x} training images, accuracy %{y:.1%}')
     add_shot_bands(fig, counts, many, few)
-    return fig.update_layout(xaxis_title='training images of the class', yaxis_title='test accuracy', yaxis_tickformat='.0%',
-                             title='Per-class accuracy against class frequency', height=450)
+    return fit_legend(fig.update_layout(xaxis_title='training images of the class', yaxis_title='test accuracy', yaxis_tickformat='.0%',
+                                        title='Per-class accuracy against class frequency'), 290)
 
 # %% ../nbs/11_viz.ipynb #4050f8b1
 SHOT_KEYS = ('all', 'many', 'medium', 'few')
@@ -192,10 +212,9 @@ def shot_bars(results:dict, # what `Run.all` returns (only 'methods' is read)
         fam = getattr(METHODS.get(m), 'family', None) or 'other methods'
         fig.add_bar(x=[k for k, _ in xy], y=[v for _, v in xy], name=m, marker_color=method_color(m), legendgroup=fam, legendgrouptitle_text=fam,
                     hovertemplate=f'{m}, %{{x}}: %{{y:.1%}}<extra></extra>')
-    rows = len(fig.data) + len({t.legendgroup for t in fig.data})      # legend lines: one per method and one title per family
-    return fig.update_layout(barmode='group', xaxis=dict(type='category', categoryorder='array', categoryarray=SHOT_KEYS, title='classes'),
-                             yaxis_range=[0, 1], yaxis_tickformat='.0%', yaxis_title='class-averaged test accuracy',
-                             title='Accuracy by shot group', height=max(400, 22 * rows + 80), legend=dict(groupclick='toggleitem', tracegroupgap=4))
+    return fit_legend(fig.update_layout(barmode='group', xaxis=dict(type='category', categoryorder='array', categoryarray=SHOT_KEYS, title='classes'),
+                                        yaxis_range=[0, 1], yaxis_tickformat='.0%', yaxis_title='class-averaged test accuracy',
+                                        title='Accuracy by shot group', legend=dict(groupclick='toggleitem', tracegroupgap=4)), 240)
 
 # %% ../nbs/11_viz.ipynb #a2feeec7
 def weight_norm_plot(model_or_norms, # a `Net` or classifier, a (C,) tensor of norms, or a dict name -> either
@@ -368,10 +387,8 @@ def explore_tsne(embeds:dict, # name -> (N, 2) embedding of the same N points
     "A t-SNE map with dropdowns for the embedding and for the class to highlight"
     model = widgets.Dropdown(options=list(embeds), description='features')
     cls = widgets.Dropdown(options=[('all', None)] + [(str(c), i) for i, c in enumerate(classes)], description='highlight')
-    make = lambda: tsne_plot({model.value: embeds[model.value]}, labels, counts, classes, cls.value)
-    fig = go.FigureWidget(make())
-    for w in (model, cls): w.observe(redraw(fig, make), 'value')
-    return live([widgets.HBox([model, cls]), fig], 'Menus for the features and a class to highlight redraw this t-SNE map: open the notebook in JupyterLab and run the cell to use them.')
+    return live_figure([model, cls], lambda: tsne_plot({model.value: embeds[model.value]}, labels, counts, classes, cls.value),
+                       'Menus for the features and a class to highlight redraw this t-SNE map: open the notebook in JupyterLab and run the cell to use them.')
 
 # %% ../nbs/11_viz.ipynb #4f6934f2
 def pareto_front(points:dict # name -> (cost, accuracy)
@@ -382,19 +399,42 @@ def pareto_front(points:dict # name -> (cost, accuracy)
         if a > best: front.append(k); best = a
     return front
 
+def spread(ys:list, # heights of the points to label
+           gap:float # the least distance between two labels
+          )->list:
+    "Heights for the labels of points at `ys`, at least `gap` apart: a point alone keeps its height, crowded ones are centred on theirs"
+    groups = []                                                          # (point indices, height of the lowest label)
+    for i in sorted(range(len(ys)), key=lambda i: ys[i]):
+        groups.append(([i], ys[i]))
+        while len(groups) > 1 and groups[-2][1] + gap * len(groups[-2][0]) > groups[-1][1]:   # two groups overlap: merge them
+            groups[-1] = (m := groups[-2][0] + groups.pop()[0], sum(ys[j] for j in m) / len(m) - gap * (len(m) - 1) / 2)   # centred on its points
+    return [p for _, p in sorted((j, low + gap * n) for idx, low in groups for n, j in enumerate(idx))]
+
 def cost_plot(results:dict, # what `Run.all` returns: 'methods', 'recipe'
               methods:list|None=None # names of the methods to show; None: every one of the table
              )->go.Figure:
-    "Class-averaged test accuracy of each method against the network-epochs it spends in all, with the Pareto front"
+    "Class-averaged test accuracy of each method against the network-epochs it spends in all, every point labelled, with the Pareto front"
+    from cbd_nb.results import method_cost   # imported when used: it loads the recipes, which drawing any other figure does without
     pts = {k: (c, 100 * v['all']) for k, v in results['methods'].items()
            if k in METHODS and (methods is None or k in methods) and (c := method_cost(results, k)) is not None}
+    if not pts: return go.Figure().add_annotation(text='No method of the table with a known cost', showarrow=False).update_layout(title='Accuracy against cost', height=300)
     fig = go.Figure()
     for k, (c, a) in pts.items():
         fig.add_scatter(x=[c], y=[a], mode='markers', name=k, marker=dict(color=method_color(k), size=10), legendgroup=METHODS[k].family,
                         legendgrouptitle_text=METHODS[k].family, hovertemplate=f'{k}: %{{x}} network-epochs, %{{y:.1f}} %<extra></extra>')
-    front = pareto_front(pts)
-    fig.add_scatter(x=[pts[k][0] for k in front], y=[pts[k][1] for k in front], mode='lines', line=dict(color='#4d4d4d', dash='dash', shape='hv'),
-                    name='Pareto front', hovertemplate='%{x} network-epochs, %{y:.1f} %<extra>Pareto front</extra>')
-    return fig.update_layout(xaxis_title='network-epochs spent (the epochs of every network it trained or used)', yaxis_title='class-averaged test accuracy (%)',
-                             title='Accuracy against cost', height=max(420, 22 * (len(pts) + 4) + 80))
-
+    cs, acc, ys = sorted({c for c, _ in pts.values()}), [a for _, a in pts.values()], {}
+    span, (lo, hi) = max(cs[-1] - cs[0], cs[-1] / 2), (min(acc) - 3, max(acc) + 3)
+    area = max(300, 16 * (1 + max(sum(c == x for c, _ in pts.values()) for x in cs)))   # px of the plotting area: the most crowded column fits
+    gap = 16 * (hi - lo) / area                                                               # 16 px between two labels, in accuracy points
+    for x in cs: ys.update(zip(names := [k for k, (c, _) in pts.items() if c == x], spread([pts[k][1] for k in names], gap)))
+    lo2, hi2 = min(lo, min(ys.values()) - gap), max(hi, max(ys.values()) + gap)   # labels pushed past the points widen the range, not the gap
+    for k, (c, a) in pts.items():
+        fig.add_annotation(x=c, y=a, ax=24, axref='pixel', ay=ys[k], ayref='y', text=k, xanchor='left', showarrow=True, arrowhead=0,
+                           arrowwidth=1, arrowcolor=method_color(k), standoff=5, font=dict(size=11, color=method_color(k)), bgcolor='rgba(255,255,255,0.8)')
+    front, xr = pareto_front(pts), [cs[0] - span / 10, cs[-1] + span * 0.4]                # room on the right for the last column's labels
+    fig.add_scatter(x=[pts[k][0] for k in front] + [xr[1]], y=[pts[k][1] for k in front + front[-1:]], mode='lines+markers', name='Pareto front', text=front + ['nothing dearer is more accurate'],
+                    line=dict(color='#4d4d4d', dash='dash', shape='hv'), marker=dict(symbol='circle-open', size=[20] * len(front) + [0], color='#4d4d4d', line_width=1.5),
+                    hovertemplate='%{text}: %{x} network-epochs, %{y:.1f} %<extra>Pareto front</extra>')
+    fig.update_layout(title='Accuracy against cost', xaxis=dict(title='network-epochs spent (the epochs of every network it trained or used)', range=xr),
+                      yaxis=dict(title='class-averaged test accuracy (%)', range=[lo2, hi2]), legend_tracegroupgap=4)
+    return fit_legend(fig, round(area * (hi2 - lo2) / (hi - lo)))

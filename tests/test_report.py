@@ -66,3 +66,126 @@ def test_bars_name_the_network_and_the_plan_is_printed(tmp_path, capsys):
     again.todo = again.plan()
     assert again.plan_line().endswith('1 of them took 1.5 min before (median over 1 earlier run(s))')
     again.close()
+
+# --- issue 32: a report that teaches its lesson, from its own numbers, and is safe to open -------------------------------
+import math, subprocess
+import pytest
+import cbd_nb.report as report
+from cbd_nb.report import lesson, controls, CONTROL_HEADERS
+from cbd_nb.viz import cost_plot
+from browser_util import CHROMIUM, have_chromium
+
+def tail_results(**methods):
+    "Results of a 30-epoch run with two few-shot classes, Bag and Ankle boot; `methods`: name -> (all, few, per-class accuracies)"
+    return {'recipe': {'name': 'quick', 'dataset': 'fashion-mnist', 'imb_factor': 100, 'arch': 'resnet8', 'epochs': 30, 'seed': 0, 'teachers': 2},
+            'device': 'cpu', 'versions': {'torch': torch.__version__}, 'counts': [500, 120, 16, 10], 'classes': ['T-shirt', 'Coat', 'Bag', 'Ankle boot'],
+            'test_counts': [100] * 4, 'methods': {k: {'all': a, 'many': pc[0], 'medium': pc[1], 'few': f, 'per_class': pc} for k, (a, f, pc) in methods.items()}}
+
+TAIL = dict(CE=(.45, .0, [.95, .85, 0., 0.]), teacher=(.62, .187, [.9, .85, .25, .124]), CBD=(.71, .695, [.72, .72, .72, .67]),
+            **{'CBD-ENS': (.72, .70, [.73, .74, .71, .69]), 'CB-scratch': (.79, .815, [.8, .75, .802, .827])})
+
+def text(s): return re.sub('<[^>]+>', '', s)
+
+def test_few_shot_classes_are_named_with_the_baseline_and_the_best():
+    page = text(report_html(tail_results(**TAIL)))
+    assert ('The tail collapses under CE: on the few-shot classes it reaches 0.0 %, and CB-scratch, the best other method there, 81.5 % (+81.5 points). '
+            'Class by class (training images; CE → CB-scratch): Ankle boot (10) 0.0 → 82.7 %, Bag (16) 0.0 → 80.2 %.') in page
+    many = tail_results(CE=(.5, .2, [.9] + [.2] * 11), **{'CB-scratch': (.7, .6, [.8] + [.6] * 11)})
+    many.update(counts=[500] + [10 + i for i in range(11)], classes=[f'c{i}' for i in range(12)], test_counts=[100] * 12)
+    s = next(s for s in lesson(many) if 'few-shot' in s)
+    assert s.count(' → ') == 1 + 8 and s.endswith(', and 2 more.') and s.index('c1 (10)') < s.index('c2 (11)')   # 10 few-shot classes: 8 named, fewest images first
+
+def test_tail_lift_of_the_students_over_their_teacher():
+    l = [text(s) for s in lesson(tail_results(**TAIL))]
+    assert ('On the few-shot classes the teacher, teacher, reaches 18.7 %, and the students distilled from it on class-balanced batches reach CBD 69.5 % '
+            '(+50.8 points, against +9.0 over all classes) and CBD-ENS, which follows all 2 teachers, 70.0 % (+51.3 points, against +10.0 over all classes): '
+            'the tail gains more than the classes on average.') in l
+    only_cbd = [s for s in lesson(tail_results(**{k: v for k, v in TAIL.items() if k != 'CBD-ENS'})) if 'students distilled' in s]
+    assert len(only_cbd) == 1 and 'CBD-ENS' not in only_cbd[0]
+    no_student = lesson(tail_results(**{k: v for k, v in TAIL.items() if k not in ('CBD', 'CBD-ENS')}))
+    no_teacher = lesson(tail_results(**{k: v for k, v in TAIL.items() if k != 'teacher'}))
+    assert not [s for s in no_student + no_teacher if 'students distilled' in s]          # said only when the teacher and a student ran
+
+CONTROLS = [dict(gap='LDAM-DRW - LA-loss', held='as published: cosine against linear head', seeds=5, points=4.4, se=0.6, leads='5-0'),
+            dict(gap='LDAM-DRW - LA-loss', held='both with a cosine head', seeds=5, points=0.8, se=0.4, leads='4-1'),
+            dict(gap='CE cosine - CE linear', held='the head alone', seeds=5, points=7.8, se=0.5, leads='5-0'),
+            dict(gap='CBD - CB-scratch', held='as published', seeds=1, points=-0.3, se=None, leads='0-1')]
+
+def test_controls_are_a_table_with_one_sentence_of_takeaway(monkeypatch):
+    c = controls(CONTROLS)
+    head, body = c.split('</caption>')[1].split('</table>')
+    cells = [re.findall(r'<t[hd]>(.*?)</t[hd]>', r) for r in re.findall(r'<tr[^>]*>(.*?)</tr>', head)]
+    assert cells[0] == list(CONTROL_HEADERS) and len(cells) == 5 and all(len(r) == 5 for r in cells)
+    assert cells[1] == ['LDAM-DRW - LA-loss', 'as published: cosine against linear head', '5', '+4.4 ± 0.6', '5-0'] and cells[4][3] == '-0.3'
+    takeaway = text(body)
+    assert takeaway.count('. ') == 0 and takeaway == ('Takeaway: 2 of these 4 gaps exceed two standard errors and the rest are not evidence; '
+                                                     'the largest, CE cosine - CE linear (the head alone), is +7.8 ± 0.5 points.')
+    monkeypatch.setattr(report, 'benchmark_controls', lambda: CONTROLS)
+    page = report_html(tail_results(**TAIL))
+    assert page.index('students distilled') < page.index("<table class='controls'>") < page.index('<h2>Results')
+    assert controls([]) == ''
+
+def test_cost_figure_front_labels_and_legend():
+    one = cost_plot(tail_results(CE=(.45, .0, [.9, .8, 0., 0.]), cRT=(.40, .1, [.8, .7, .1, .1])))      # a front of one point, at one cost
+    front = one.data[-1]
+    assert front.text[0] == 'CE' and front.marker.size[0] > 0 and front.mode == 'lines+markers' and front.x[-1] > front.x[0]
+    res = tail_results(**TAIL, cRT=(.449, .3, [.8, .7, .3, .3]), **{'LA-posthoc': (.451, .3, [.8, .7, .3, .3])})   # CE, cRT and LA-posthoc share a cost and all but an accuracy
+    fig = cost_plot(res)
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert set(labels) == set(res['methods'])                                                  # every point is named
+    ys = sorted(labels[k].ay for k in ('CE', 'cRT', 'LA-posthoc'))
+    px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / (fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0])
+    assert min(b - a for a, b in zip(ys, ys[1:])) * px >= 15                                    # crowded labels at least 15 px apart
+    assert [labels[k].x for k in ('CE', 'cRT', 'LA-posthoc')] == [30] * 3
+
+def dump_dom(tmp_path, page):
+    "The page's DOM after its scripts ran in headless Chromium"
+    if not have_chromium(): pytest.skip(f'no Chromium at {CHROMIUM} (apt-get install chromium, or set $CBD_CHROMIUM)')
+    (tmp_path/'report.html').write_text(page)
+    return subprocess.run([CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--window-size=1400,1000',
+                           '--virtual-time-budget=5000', '--dump-dom', (tmp_path/'report.html').as_uri()], capture_output=True, text=True, timeout=120).stdout
+
+def test_every_legend_shows_whole_in_chromium(tmp_path):
+    "With every method of the table in the run, no figure's legend needs a scrollbar (plotly draws one, of nonzero size, on a legend cut off)"
+    res = fake_results()
+    res['methods'] = {k: {**res['methods']['CE'], 'all': .5 + i / 100} for i, k in enumerate(METHODS)}
+    dom = dump_dom(tmp_path, report_html(res))
+    bars = re.findall(r'<rect class="scrollbar"[^>]*>', dom)
+    assert len(bars) >= 3 and not [b for b in bars if not re.search(r'\bheight="0"', b)], bars
+
+P = '<script>alert(1)</script><img src=x onerror="document.body.dataset.pwned=1">'   # markup that runs if it reaches the page unescaped
+
+def hostile(p:str=P)->dict:
+    "Results that `check_results` accepts, with `p` in every string field it lets hold one"
+    n = 4
+    m = lambda a: {'all': a, 'many': None, 'medium': a, 'few': a, 'ece': .05, 'per_class': [a] * n, 'seconds': 1., 'head': p, 'nets': {p: p}, 'made_on': {p: p}}
+    return {'recipe': {'name': p, 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'teachers': 1, p: p},
+            'device': p, 'precision': p, 'compiled': p, 'versions': {'torch': p, 'cpu': p}, 'renamed': {p: p},
+            'counts': [100, 60, 30, 12], 'classes': [f'{p}{i}' for i in range(n)], 'test_counts': [30] * n, 'seconds': {p: 1.},
+            'tsne': {'labels': [0, 1, 2, 3], 'embeds': {p: [[0., 1.], [1., 0.], [2., 2.], [3., 1.]]}},
+            'methods': {'CE': m(.6), 'CBD': m(.7), p: m(.9)}}
+
+def test_a_script_in_every_string_field_is_escaped(tmp_path):
+    page = report_html(hostile())
+    assert '<script>alert' not in page and '<img' not in page and html.escape(P) in page      # shown as text (figures: as JSON that plotly escapes)
+    assert f'device {html.escape(P)}, torch {html.escape(P)}' in page
+    assert re.search(r'<body[^>]*data-pwned', dump_dom(tmp_path, page)) is None                # and nothing ran in a browser
+
+def test_values_of_any_type_are_escaped_and_empty_views_get_a_note(monkeypatch):
+    "Whatever `check_results` lets through, the page escapes: numbers that are strings with markup, an empty t-SNE view, NaN accuracies"
+    monkeypatch.setattr(report, 'check_results', lambda res, path: None)                     # a results file nothing checked
+    res = hostile()
+    res['recipe'].update({k: P for k in ('imb_factor', 'arch', 'epochs', 'seed', 'teachers')})
+    res['test_counts'], res['tsne'] = [30, 30, 30, 0], {'labels': [], 'embeds': {}}
+    for v in res['methods'].values(): v['per_class'][3] = math.nan
+    page = report_html(res)
+    assert '<script>alert' not in page and '<img' not in page and f'{html.escape(P)} epochs' in page
+    assert "<p class='note'>The results hold a t-SNE view without points, so no map is drawn.</p>" in page
+    assert 'network-epochs against' not in page                                               # no cost counted from a recipe that is not a number
+    res['tsne'] = {'labels': [0, 9], 'embeds': {'a': [[0., 0.], [1., 1.]]}}
+    assert "labels name classes the results do not have" in report_html(res)
+
+def test_an_empty_tsne_view_is_a_note_not_a_refusal():
+    res = {**hostile('x'), 'tsne': {'labels': [], 'embeds': {}}}
+    page = report_html(res)
+    assert 'The results hold a t-SNE view without points, so no map is drawn.' in page and page.count('<figcaption>') == 4
