@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from cbd_nb.core import save_json
 from cbd_nb.learner import native_bf16
-from cbd_nb.pipeline import versions
+from cbd_nb.core import versions
 
 REPO = Path(__file__).resolve().parents[1]
 

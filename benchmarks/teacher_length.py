@@ -20,7 +20,7 @@ from cbd_nb.learner import Schedule
 from cbd_nb.recipes import get_recipe
 from cbd_nb.stages import train_teacher, train_balanced, train_cbd
 from cbd_nb.evaluate import evaluate
-from cbd_nb.pipeline import versions
+from cbd_nb.core import versions
 
 @call_parse
 def main(epochs:str='20,40,60,80,100,150', # teacher lengths to try, comma-separated

@@ -23,7 +23,7 @@ from .learner import Learner, Schedule, ce_loss, native_bf16
 from .steps import make_runner
 from .evaluate import get_preds
 from .recipes import get_recipe
-from .pipeline import versions
+from .core import versions
 
 # %% ../nbs/12_bench.ipynb #59467810
 SHAPES = {'digits': (1, 8, 10), 'fashion-mnist': (1, 28, 10), 'cifar10': (3, 32, 10), 'cifar100': (3, 32, 100), 'imagenet-lt': (3, None, 1000)}

@@ -7,15 +7,16 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
            'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe',
-           'recipe_options', 'run', 'cli_message', 'parser', 'main']
+           'recipe_options', 'run', 'methods', 'cli_message', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #0722b994
 import argparse, errno, os, re, shlex, signal, sys, threading
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser, store_true, bool_arg
-from .core import UserError
+from .core import UserError, printable
 from .datasets import load_lt, summary, fmnist_dir
 from .bench import bench
+from .tutorials import tutorials
 from .recipes import RECIPES, RECIPE_RULES, SETTINGS, RecipeError, get_recipe
 from .pipeline import Run
 from .results import results_table
@@ -70,15 +71,18 @@ def data(datasets:str='digits,fashion-mnist', # comma-separated dataset names
 
 # %% ../nbs/10_cli.ipynb #4ede786a
 class Interrupted(UserError):
-    "The user stopped a run (Ctrl-C or SIGTERM); `code` is the exit status"
-    def __init__(self, msg:str, # the one line to show
-                 code:int=130 # 130 after Ctrl-C, 143 after SIGTERM
-                ): super().__init__(msg); self.code = code
+    "The user stopped a run (Ctrl-C, SIGTERM or SIGHUP); `command` continues it, on a line of its own; `code` is the exit status"
+    def __init__(self, msg:str, # what happened and what is kept, in one line
+                 command:str, # the command that continues the run
+                 code:int=130 # 130 after Ctrl-C, 128 + the signal after SIGTERM (143) or SIGHUP (129)
+                ): super().__init__(msg); self.command, self.code = command, code
 
 class Terminated(KeyboardInterrupt):
-    "SIGTERM, raised where the run is, so that it ends as Ctrl-C does"
+    "SIGTERM or SIGHUP, raised where the run is, so that it ends as Ctrl-C does"
+    @property
+    def signum(self)->int: return self.args[0] if self.args else signal.SIGTERM   # the signal, for the exit status 128 + signum
 
-def _terminate(signum, frame): raise Terminated()
+def _terminate(signum, frame): raise Terminated(signum)
 
 def peer_lost(e:BaseException # an error raised inside a torchrun job
              )->bool:
@@ -100,7 +104,7 @@ def compile_arg(v:str # the value given to --compile
     "`--compile` as `Learner` takes it: true, false, or one of `COMPILE_MODES` (model, graph, graph+model)"
     return v.lower() if v.lower() in COMPILE_MODES else bool_arg(v)
 
-MAIN_RECIPE, FALLBACK_RECIPE = 'fmnist-lt-quick', 'digits-lt'   # the main job, and what runs where Fashion-MNIST cannot be found
+MAIN_RECIPE, FALLBACK_RECIPE = 'fmnist-lt-intro', 'digits-lt'   # the main job, and what runs where Fashion-MNIST cannot be found
 
 def main_recipe(root:str|None=None # data folder, as for `cbd-nb run --root`
                )->str:
@@ -128,6 +132,7 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
         device:str=None, # cpu, cuda, cuda:1 (default: CUDA if available)
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
         resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
+        replace:store_true=False, # start over where OUT holds a run: it is moved aside to OUT.replaced-TIME, never deleted
         quiet:store_true=False, # no progress bars
         compile:compile_arg=None, # true, false, model (torch.compile the model), graph (the whole step as one CUDA graph) or graph+model (both); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
         **settings # recipe settings (`cbd_nb.recipes.SETTINGS`), e.g. epochs=5, methods='CE,CBD'; on the command line `--epochs 5`
@@ -141,31 +146,47 @@ def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MA
     rank, world = init_distributed()       # under torchrun: one process per device, rank 0 writes
     main_thread = threading.current_thread() is threading.main_thread()    # only there may a signal handler be set
     job, term = None, signal.signal(signal.SIGTERM, _terminate) if main_thread else None   # SIGTERM (kill, a scheduler) ends the run as Ctrl-C does
+    hup = signal.signal(signal.SIGHUP, _terminate) if main_thread else None               # and so does SIGHUP (the terminal closed)
     try:
-        res = (job := Run(r, out, resume, device, root, progress=not quiet, compile=compile)).all()
+        res = (job := Run(r, out, resume, device, root, progress=not quiet, compile=compile, replace=replace)).all()
         if world > 1: dist.barrier(); dist.destroy_process_group()
     except KeyboardInterrupt as e:
         where = f"in {job.doing}" if job else "before training started"
         if world > 1 and isinstance(e, Terminated):   # torchrun stops the others when a process dies, sometimes before they see the lost connection
             raise Interrupted(f"stopped by torchrun {where}: another process of this torchrun job died, or the job was stopped; finished networks and results are kept "
-                              f"in {out}. Continue with the same torchrun command and: {again}", code=143) from None
-        raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with: {again}",
-                          code=143 if isinstance(e, Terminated) else 130) from None
+                              f"in {out}. Continue with the same torchrun command and:", again, code=143) from None
+        raise Interrupted(f"interrupted {where}; finished networks and results are kept in {out}. Continue with:", again,
+                          code=128 + e.signum if isinstance(e, Terminated) else 130) from None
     except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
-        raise UserError(f"could not write {e.filename}: {e.strerror}. Free some space, then continue with: {again}") from None
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG): raise
+        raise UserError(f"could not write {e.filename}: {e.strerror}. Free some space (or raise the file-size limit, ulimit -f), then continue with: {again}") from None
     except RuntimeError as e:
         if not (world > 1 and peer_lost(e)): raise
         raise UserError(f"another process of this torchrun job died (rank {rank} lost its connection: {str(e).splitlines()[0][-90:]}); "
                         f"finished networks and results are kept in {out}. Continue with the same torchrun command and: {again}") from None
     finally:
-        if main_thread: signal.signal(signal.SIGTERM, term)
+        if main_thread: signal.signal(signal.SIGTERM, term); signal.signal(signal.SIGHUP, hup)
     if rank: return
     print(format_table(results_table(res)))
     print(f"\naccuracy in %, class-averaged over the balanced test set; results in {out}/results.json, report in {out}/report.html")
 
+# %% ../nbs/10_cli.ipynb #1e1fe382
+@call_parse
+def methods(recipe:str=MAIN_RECIPE, # the recipe whose network-epochs are shown
+            about:store_true=False # add each method's description
+           ):
+    "List the methods `cbd-nb run --methods` takes"
+    from cbd_nb.methods import METHODS, network_epochs, describe_schedule
+    r = get_recipe(recipe)
+    rows = [dict(method=k, family=m.family or '-', head=m.head or '-', network_epochs=network_epochs(m, r),
+                 default='yes' if m.default else 'no') for k, m in METHODS.items()]
+    print(format_table(rows))
+    if about: print('', *(f'{k}: {m.about}' + (f" Its authors' schedule (--schedule authors): {describe_schedule(m.authors)}." if m.authors and not m.budget else '')
+                          for k, m in METHODS.items()), sep='\n')
+    print(f"\nnetwork-epochs on {r.name} ({r.epochs} epochs a network); run some with: cbd-nb run --methods CE,CBD (the methods they need come along)")
+
 # %% ../nbs/10_cli.ipynb #7a90c6f5
-COMMANDS = {'run': run, 'data': data, 'bench': bench}
+COMMANDS = {'run': run, 'methods': methods, 'data': data, 'bench': bench, 'tutorials': tutorials}
 USER_ERRORS = (UserError, ValueError, FloatingPointError, OSError, KeyboardInterrupt)   # shown as one line; anything else is a bug
 
 def cli_message(e:BaseException # a user's or the environment's error
@@ -173,7 +194,8 @@ def cli_message(e:BaseException # a user's or the environment's error
     "The one-line message `cbd-nb` prints for `e`: options named as typed, no advice meant for Python callers"
     if isinstance(e, RecipeError): return e.says('--' + e.field.replace('_', '-'), ' ')
     if isinstance(e, KeyboardInterrupt): return 'interrupted.'
-    return re.sub(r',? (or )?pass download=True,?', '', str(e))    # the CLI has no download option; the message's other fixes remain
+    if isinstance(e, Interrupted): return f'{printable(e)}\n{printable(e.command)}'   # the command on a line of its own, to copy
+    return re.sub(r',? (or )?pass download=True,?', '', printable(str(e)))   # no download option in the CLI; no terminal escapes from the run folder's files
 
 def parser(cmd:str # a key of `COMMANDS`
           )->argparse.ArgumentParser:
@@ -184,7 +206,7 @@ def parser(cmd:str # a key of `COMMANDS`
 def main():
     "Run `cbd-nb <command> [options]`; `cbd-nb <command> --help` documents each command"
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        print(f"usage: cbd-nb {{{','.join(COMMANDS)}}} [options]\n" + '\n'.join(f"  {k:6} {f.__doc__}" for k, f in COMMANDS.items()))
+        print(f"usage: cbd-nb {{{','.join(COMMANDS)}}} [options]\n" + '\n'.join(f"  {k:9} {f.__doc__}" for k, f in COMMANDS.items()))
         sys.exit(0 if len(sys.argv) > 1 and sys.argv[1] in ('-h', '--help') else 2)
     cmd, f = sys.argv[1], COMMANDS[sys.argv[1]]
     args = vars(parser(cmd).parse_args(sys.argv[2:]))

@@ -6,8 +6,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/datasets.html.md"""
 
 # %% auto #0
 __all__ = ['LIST_LIMIT', 'DEBIAN_FMNIST', 'FMNIST_FILES', 'FMNIST_CLASSES', 'IDX_LIMIT', 'IDX_FIX', 'CIFAR', 'IMAGE_LISTS',
-           'READERS', 'Tensors', 'inside', 'ImageList', 'data_root', 'read_digits', 'read_idx', 'find_idx',
-           'fmnist_dir', 'read_fashion_mnist', 'CIFARUnpickler', 'cifar_dir', 'read_cifar', 'list_dir',
+           'READERS', 'Tensors', 'data_checksum', 'inside', 'ImageList', 'data_root', 'read_digits', 'read_idx',
+           'find_idx', 'fmnist_dir', 'read_fashion_mnist', 'CIFARUnpickler', 'cifar_dir', 'read_cifar', 'list_dir',
            'read_image_list', 'read_val_list', 'LTData', 'load_lt', 'summary', 'file_md5', 'check_md5']
 
 # %% ../nbs/01a_datasets.ipynb #9cdd1fe0
@@ -42,6 +42,17 @@ class Tensors(torch.utils.data.Dataset):
         if size >= max(self.x.shape[-2:]): return self
         return Tensors(F.interpolate(self.x.float(), size=(size, size), mode='area').round().to(torch.uint8), self.y)
     def __repr__(self): return f"Tensors(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)})"
+
+# %% ../nbs/01a_datasets.ipynb #88f3d4be
+def data_checksum(*splits # `Tensors` or `ImageList`s
+                 )->str:
+    "A short SHA-256 of the images and labels of `splits`"
+    h = hashlib.sha256()
+    for s in splits:
+        if s is None: h.update(b'none')
+        elif isinstance(s, Tensors): h.update(s.x.contiguous().numpy().tobytes()); h.update(s.y.numpy().tobytes())
+        else: h.update(repr([(str(p), l) for p, l in s.items]).encode())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/01a_datasets.ipynb #fbdbacb4
 def inside(root:str|Path, # a folder

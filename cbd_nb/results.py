@@ -248,9 +248,9 @@ BENCH_RESULTS = Path(__file__).parents[1]/'nbs'/'benchmarks'/'results' if '__fil
 
 def machine_class(res:dict # a results.json, or `Run.results`
                  )->tuple:
-    "(device type, CPU model, CPU count, GPU) of the machine that made `res`"
+    "(device type, CPU model, CPU count, GPU, precision) of the machine that made `res`: timings of bf16 and fp32 training are not interchangeable"
     v = res.get('versions', {})
-    return (str(res.get('device', '')).split(':')[0], v.get('cpu'), v.get('cpus'), v.get('gpu'))
+    return (str(res.get('device', '')).split(':')[0], v.get('cpu'), v.get('cpus'), v.get('gpu'), res.get('precision'))
 
 def earlier_seconds(res:dict, # this run's results (recipe, device, versions)
                     files:list # earlier results.json files

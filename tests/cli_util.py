@@ -4,3 +4,9 @@ def digits(args)->list:
     "The CLI arguments as strings, on the digits-lt recipe unless they name one (the default recipe, fmnist-lt-intro, is slower)"
     args = [str(a) for a in args]
     return args if '--recipe' in args else ['--recipe', 'digits-lt', *args]
+
+def interrupted(err:str)->tuple[str, str]:
+    "(what is kept, the command): the two lines an interrupted run ends with, after checking there are two, the first asking to continue, and no traceback"
+    lines = [l for l in err.strip().splitlines() if not l.startswith('cbd-nb: ')]   # notes (digits-lt's validation overlap) aside
+    assert len(lines) == 2 and lines[0].endswith('Continue with:') and 'Traceback' not in err, err
+    return lines[0], lines[1]

@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 import pytest
 import cbd_nb.datasets as data, cbd_nb.cli as cli
-from cbd_nb.pipeline import Run, finished_run
+from cbd_nb.pipeline import Run
+from cbd_nb.tutorials import finished_run
 from cbd_nb.recipes import get_recipe, RECIPES
 
 TINY = dict(epochs=1, methods='CE,NCM')
@@ -48,3 +49,11 @@ def test_complete_cli_run_is_preferred_and_incomplete_one_is_not(shipped, tmp_pa
     assert finished_run('digits-lt', runs=tmp_path, shipped=shipped, **TINY).out == shipped/'digits-lt'
     with pytest.raises(FileNotFoundError, match=r'No complete run of digits-lt.*incomplete: .*cbd-nb run --recipe digits-lt'):
         finished_run('digits-lt', runs=tmp_path, shipped=tmp_path/'nothing', **TINY)
+
+def test_main_job_trains_on_shrunk_images(tmp_path):
+    "fmnist-lt-intro's size=14 shrinks every split (the other Fashion-MNIST recipes keep 28 x 28), and the subset is fmnist-lt-small's"
+    if data.fmnist_dir() is None: pytest.skip('Fashion-MNIST is not installed here')
+    small = Run(get_recipe('fmnist-lt-small', methods='CE'), tmp_path/'small', progress=False); small.close()
+    run = Run(get_recipe('fmnist-lt-intro', methods='CE'), tmp_path/'intro', progress=False); run.close()
+    assert [tuple(s.x.shape[-2:]) for s in (run.train, run.val, run.data.test)] == [(14, 14)] * 3
+    assert tuple(small.train.x.shape[-2:]) == (28, 28) and run.train.y.tolist() == small.train.y.tolist() and len(run.train) == 2478

@@ -2,7 +2,7 @@
 import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from cli_util import digits
+from cli_util import digits, interrupted
 from cbd_nb.core import umask
 from cbd_nb.models import create_model
 from cbd_nb.pipeline import Run, fingerprint
@@ -45,12 +45,15 @@ def copy(done, tmp_path):
     shutil.copytree(done, tmp_path/'x'); return tmp_path/'x'
 
 def test_resume_never_mixes_runs(tmp_path):
-    "The issue's reproduction: a 2-epoch run, a 1-epoch run killed after NCM, then a 1-epoch --resume"
+    "The issue's reproduction: a 2-epoch run, a 1-epoch run killed after NCM, then a 1-epoch --resume of a folder that holds a network of each"
     x = tmp_path/'x'
     Run(get_recipe('digits-lt', epochs=2, teachers=1), x, progress=False, methods='CE,NCM,CB-scratch').all()   # CE's network, a method on it, another network
-    p = popen('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch')
+    p = popen('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--replace')   # the 2-epoch run is moved aside, whole
     wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}) and methods_done(x)['recipe']['epochs'] == 1)
     p.kill(); p.wait()
+    aside = next(tmp_path.glob('x.replaced-*'))
+    assert methods_done(aside)['recipe']['epochs'] == 2 and set(methods_done(aside)['methods']) == {'CE', 'NCM', 'CB-scratch'}
+    shutil.copy(aside/'checkpoints'/'cb.pt', x/'checkpoints'/'cb.pt')   # what a kit that discarded runs left: the 2-epoch run's network beside the 1-epoch run's
     r = cli('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--resume')
     assert r.returncode != 0 and 'was made by another run' in r.stderr and 'epochs: 2 there, 1 now' in r.stderr, r.stderr
     assert '.pt' in r.stderr and 'Traceback' not in r.stderr
@@ -84,11 +87,11 @@ def test_refused_resume_writes_nothing(done, tmp_path):
     assert {p: p.read_bytes() for p in x.glob('**/*') if p.is_file() and p.name != '.lock'} == files
 
 def test_start_cleans_up(done, tmp_path):
-    "A new run removes the old report and the .tmp files of interrupted writes before it writes anything new"
+    "A resume removes the .tmp files of its interrupted writes before it writes anything new, and keeps the report until it writes the next"
     x = copy(done, tmp_path)
-    (x/'.results.json.abc.tmp').write_text('half'); (x/'checkpoints'/'.ce.pt.def.tmp').write_bytes(b'half')
-    Run(get_recipe('digits-lt', epochs=1, teachers=2), x, progress=False).close()
-    assert not (x/'report.html').exists() and not list(x.glob('**/*.tmp'))
+    (x/'.results.json.abcd1234.tmp').write_text('half'); (x/'checkpoints'/'.ce.pt.defg5678.tmp').write_bytes(b'half')
+    Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False, methods=DONE).close()
+    assert (x/'report.html').exists() and not list(x.glob('**/*.tmp'))
 
 def test_outputs_follow_umask(done):
     "Before: every output was mode 0600"
@@ -103,7 +106,7 @@ def test_one_writer_per_folder(tmp_path):
     t0 = time.time(); b = cli('--out', x, *TINY, '--seed', 1)
     assert b.returncode != 0 and f'PID {a.pid}' in b.stderr and 'started' in b.stderr and 'choose another --out' in b.stderr, b.stderr
     a.kill(); a.wait()
-    run = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, progress=False)
+    run = Run(get_recipe('digits-lt', epochs=50, teachers=2), x, resume=True, progress=False)   # a's run (it may have finished a network): resume it
     assert run.lock.stale['pid'] == a.pid
     run.close()
 
@@ -113,9 +116,8 @@ def test_ctrl_c_prints_the_resume_command(tmp_path):
     wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}))     # CB-scratch, trained last, takes seconds: interrupt it
     assert p.poll() is None, 'the run ended before it could be interrupted'
     p.send_signal(signal.SIGINT); _, err = p.communicate(timeout=300)
-    lines = [l for l in err.strip().splitlines() if not l.startswith('cbd-nb: ')]   # notes (digits-lt's validation overlap) aside
-    assert p.returncode == 130 and len(lines) == 1 and 'Traceback' not in err, err
-    cmd = lines[0].split('Continue with: ')[1]
+    _, cmd = interrupted(err)
+    assert p.returncode == 130, err
     assert cmd.startswith('cbd-nb run') and cmd.endswith('--resume') and "'" in cmd      # the folder name with a space is quoted
     r = subprocess.run(cmd.replace('cbd-nb', f"{sys.executable} -c 'from cbd_nb.cli import main; main()'", 1), shell=True, capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and 'CB-scratch' in r.stdout, r.stderr

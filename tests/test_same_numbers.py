@@ -10,7 +10,8 @@ CBD_GOLDEN_FULL=1 (digits-lt: about 7 min, fmnist-lt-quick: about 15 min on two 
 import json, os
 from pathlib import Path
 import pytest, torch
-from cbd_nb.pipeline import Run, versions
+from cbd_nb.pipeline import Run
+from cbd_nb.core import versions
 from cbd_nb.learner import native_bf16
 from cbd_nb.recipes import get_recipe, with_added
 

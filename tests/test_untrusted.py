@@ -5,7 +5,7 @@ root, and never a network other than the one the results describe."""
 import gzip, json, os, pickle, re, shutil, signal, subprocess, sys, time, tracemalloc
 from pathlib import Path
 import pytest, torch
-from cli_util import digits
+from cli_util import digits, interrupted
 import cbd_nb.builds
 from cbd_nb.cli import main
 from cbd_nb.core import FolderGone
@@ -252,8 +252,8 @@ def test_sigterm_ends_as_ctrl_c_does(tmp_path):
     time.sleep(2)                       # inside the network's 400 epochs (about 55 s on a two-core EPYC, so at least 10 s on a machine 5x faster)
     assert p.poll() is None, 'the run ended before it could be interrupted'
     p.send_signal(signal.SIGTERM); _, err = p.communicate(timeout=300)
-    line = one_line(err)
-    assert p.returncode == 143 and line.startswith('cbd-nb run: interrupted in cb;') and line.endswith('--resume'), line
+    line, cmd = interrupted(err)
+    assert p.returncode == 143 and line.startswith('cbd-nb run: interrupted in cb;') and cmd.startswith('cbd-nb run ') and cmd.endswith('--resume'), err
     assert not (x/'checkpoints'/'cb.pt').exists()    # a half-trained network is not saved as one that finished
 
 def test_a_dead_ddp_rank_gives_one_line(tmp_path):
@@ -264,7 +264,7 @@ def test_a_dead_ddp_rank_gives_one_line(tmp_path):
     r = torchrun(*cmd, timeout=600, OMP_NUM_THREADS='1')
     killer.wait(timeout=120)
     assert r.returncode != 0 and killer.returncode == 0, r.stderr[-3000:]
-    assert 'another process of this torchrun job died' in r.stderr and 'Continue with the same torchrun command and: cbd-nb run' in r.stderr, r.stderr[-3000:]
+    assert 'another process of this torchrun job died' in r.stderr and re.search(r'Continue with the same torchrun command and:\s+cbd-nb run', r.stderr), r.stderr[-3000:]
     assert '[rank0]' not in r.stderr, r.stderr[-3000:]      # torch prefixes an uncaught exception's traceback with the rank
 
 KILL_RANK_1 = """

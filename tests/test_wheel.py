@@ -52,7 +52,7 @@ def test_wheel_metadata_has_the_lab_extra(built):
 NB_CHECK = '''
 import sys, nbformat, nbclient
 nb = nbformat.read(sys.argv[1], as_version=4)
-nb.cells.append(nbformat.v4.new_code_cell("import cbd_nb\\nfrom cbd_nb.pipeline import finished_run\\nprint(cbd_nb.__file__)\\nprint(finished_run('fmnist-lt-small').out)"))
+nb.cells.append(nbformat.v4.new_code_cell("import cbd_nb\\nfrom cbd_nb.tutorials import finished_run\\nprint(cbd_nb.__file__)\\nprint(finished_run('fmnist-lt-small').out)"))
 nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': sys.argv[2]}}).execute()
 print(''.join(o.get('text', '') for o in nb.cells[-1].outputs))
 '''
