@@ -282,7 +282,10 @@ def vouched(self:Run, name:str, # a network name
            )->bool:
     "Whether the checkpoint `p` may be reused: results.json records its fingerprint (`reuse` checks it), or no finished method was built on it; if not, say that `name` is trained again"
     built = [k for k in self.results.get('methods', {}) if k in self.table and name in self.uses(self.table[k])]
-    if self.recorded(name) or not built: return True     # a network no result was built on cannot mix with another
+    if self.recorded(name): return True
+    if not built:                                          # a network no result was built on cannot mix with another
+        self.note(f"reusing {p}, which results.json does not record (copied checkpoints, or a run stopped early): what made it was checked, and its fingerprint is recorded from now on")
+        return True
     if not self.readonly: self.note(f"{p} has no fingerprint in results.json (an older cbd_nb, or an edited file), so nothing shows it is the {name} "
                                     f"that {', '.join(built)} {'was' if len(built) == 1 else 'were'} built on: training {name} again")
     return False

@@ -100,6 +100,14 @@ def test_unrecorded_checkpoint_is_trained_again(x, capsys):
     assert "ce.pt has no fingerprint in results.json" in capsys.readouterr().err
     assert res['fingerprints']['ce'] == res['methods']['cRT']['nets']['ce'] == want    # trained again (the same network), not the swapped one
 
+def test_copied_checkpoints_are_reused_and_said_so(done, tmp_path, capsys):
+    "Checkpoints copied into a new folder (tutorial 04 builds a new row on the run's CE): no row was built on them here, so reuse is safe, and the run says it"
+    mine = tmp_path/'mine'; shutil.copytree(done/'checkpoints', mine/'checkpoints')
+    res = Run(get_recipe('digits-lt', **TINY, methods='CE,tau-norm'), mine, resume=True, progress=False).all()
+    err = capsys.readouterr().err
+    assert 'reusing' in err and 'ce.pt, which results.json does not record' in err
+    assert res['fingerprints']['ce'] == json.loads((done/'results.json').read_text())['fingerprints']['ce']   # the copied network, not a new one
+
 # 4. no link inside a run folder
 @pytest.mark.parametrize('link', ['checkpoints', 'results.json', 'checkpoints/ce.pt', 'split.json'])
 def test_link_in_run_folder_is_refused(x, tmp_path, monkeypatch, capsys, link):
