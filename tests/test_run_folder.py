@@ -4,7 +4,7 @@ vouch for, and answers every damaged file with one line."""
 import json, os, resource, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from cli_util import digits, interrupted
+from cli_util import digits, interrupted, one_line, finish_done, DONE, TINY
 from cbd_nb.cli import main
 from cbd_nb.core import FolderBusy
 from cbd_nb.pipeline import Run, fingerprint
@@ -12,8 +12,6 @@ from cbd_nb.tutorials import finished_run
 from cbd_nb.recipes import get_recipe
 
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''}
-DONE = 'CE,cRT,LA-loss'   # two networks of the same kind (CE, LA-loss) and a method built on CE
-TINY = dict(epochs=1, teachers=1)
 
 def cli(monkeypatch, capsys, *args):
     "Run `cbd-nb run ARGS` (digits-lt, quiet) in this process: (exit code, stderr)"
@@ -21,12 +19,6 @@ def cli(monkeypatch, capsys, *args):
     try: main(); code = 0
     except SystemExit as e: code = e.code
     return code, capsys.readouterr().err
-
-def one_line(err:str)->str:
-    "The single error line of `err` (notes aside), after checking there is one and no traceback"
-    lines = [l for l in err.strip().splitlines() if not l.startswith('cbd-nb: ')]
-    assert len(lines) == 1 and 'Traceback' not in err, err
-    return lines[0]
 
 def resume(monkeypatch, capsys, x, *args):
     return cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--resume', *args)
@@ -39,11 +31,7 @@ def files(d:Path)->dict:
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob('*')) if p.is_file() and p.name != '.lock'}
 
 @pytest.fixture(scope='module')
-def done(tmp_path_factory):
-    "A finished tiny digits-lt run of `DONE`"
-    d = tmp_path_factory.mktemp('done')/'run'
-    Run(get_recipe('digits-lt', **TINY, methods=DONE), d, progress=False).all()
-    return d
+def done(tmp_path_factory): return finish_done(tmp_path_factory.mktemp('done')/'run')
 
 @pytest.fixture
 def x(done, tmp_path):

@@ -5,7 +5,7 @@ root, and never a network other than the one the results describe."""
 import gzip, json, os, pickle, re, shutil, signal, subprocess, sys, time, tracemalloc
 from pathlib import Path
 import pytest, torch
-from cli_util import digits, interrupted
+from cli_util import digits, interrupted, one_line, finish_done, DONE, TINY
 import cbd_nb.builds
 from cbd_nb.cli import main
 from cbd_nb.core import FolderGone
@@ -18,8 +18,6 @@ from cbd_nb.test_utils import fake_cifar, fake_image_list, fake_fashion_mnist
 from torchrun_util import torchrun
 
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''}
-DONE = 'CE,cRT,LA-loss'   # two networks of the same kind (CE, LA-loss) to swap, and a method built on CE
-TINY = dict(epochs=1, teachers=1)
 TAG = '<img src=x onerror=alert(1)>'
 
 def cli(monkeypatch, capsys, *args):
@@ -28,18 +26,8 @@ def cli(monkeypatch, capsys, *args):
     with pytest.raises(SystemExit) as e: main()
     return e.value.code, capsys.readouterr().err
 
-def one_line(err:str)->str:
-    "The single error line of `err` (notes such as the validation overlap aside), after checking there is one and no traceback"
-    lines = [l for l in err.strip().splitlines() if not l.startswith('cbd-nb: ')]
-    assert len(lines) == 1 and 'Traceback' not in err, err
-    return lines[0]
-
 @pytest.fixture(scope='module')
-def done(tmp_path_factory):
-    "A finished tiny digits-lt run of `DONE`"
-    d = tmp_path_factory.mktemp('done')/'run'
-    Run(get_recipe('digits-lt', **TINY, methods=DONE), d, progress=False).all()
-    return d
+def done(tmp_path_factory): return finish_done(tmp_path_factory.mktemp('done')/'run')
 
 @pytest.fixture
 def run_copy(done, tmp_path):
