@@ -17,6 +17,7 @@ from .core import UserError, printable
 from .datasets import load_lt, summary, fmnist_dir
 from .bench import bench
 from .tutorials import tutorials
+from .compare import compare
 from .recipes import RECIPES, RECIPE_RULES, SETTINGS, RecipeError, get_recipe
 from .pipeline import Run
 from .results import results_table
@@ -186,7 +187,7 @@ def methods(recipe:str=MAIN_RECIPE, # the recipe whose network-epochs are shown
     print(f"\nnetwork-epochs on {r.name} ({r.epochs} epochs a network); run some with: cbd-nb run --methods CE,CBD (the methods they need come along)")
 
 # %% ../nbs/10_cli.ipynb #7a90c6f5
-COMMANDS = {'run': run, 'methods': methods, 'data': data, 'bench': bench, 'tutorials': tutorials}
+COMMANDS = {'run': run, 'methods': methods, 'data': data, 'bench': bench, 'tutorials': tutorials, 'compare': compare}
 USER_ERRORS = (UserError, ValueError, FloatingPointError, OSError, KeyboardInterrupt)   # shown as one line; anything else is a bug
 
 def cli_message(e:BaseException # a user's or the environment's error
