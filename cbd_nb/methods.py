@@ -115,7 +115,7 @@ METHODS = methods_table([
     Method('CBD-ENS-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-ens-bs', teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, about="Beyond the papers: CBD-ENS with Balanced Softmax in place of cross-entropy, instance sampling."),
     *[Method(f'{base}@{budget}', 'build_matched', fam, head, network=f'{net}@{budget.lower()}', needs=(base,), heads=heads, val=True, settings=settings, authors=authors,
              budget=(base, budget), default=False, applies=_many if budget == 'CBD-ENS' else None,
-             about=f"Compute-matched baseline: {base}'s network trained with a full schedule as long as {budget}'s network-epochs in all, or {base}'s own shorter one, whichever does better on the validation split.")
+             about=f"Compute-matched baseline: {base}'s network trained with a full schedule as long as {budget}'s network-epochs in all, or {base}'s own shorter one, whichever does better on the validation split; it spends both.")
       for budget in ('CBD', 'CBD-ENS')
       for base, fam, head, net, heads, settings, authors in (('CB-scratch', CB, 'cosine', 'cb', ('linear',), (), None),
                                                             ('LDAM-DRW', LOSSES, 'cosine', 'ldam-drw', (), ('schedule',), CAO),
