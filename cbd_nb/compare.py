@@ -113,15 +113,14 @@ def gap_figure(rows:list[dict], # from `gaps`
     "Each gap's per-seed differences (points) and the 95 % interval of their mean (a bar), one row a gap"
     import plotly.graph_objects as go
     fig = go.Figure()
-    for i, g in enumerate(rows):
-        y = [g['gap']] * len(g['per_seed'])
-        fig.add_scatter(x=g['per_seed'], y=y, mode='markers', marker=dict(color='#4C78A8', size=7, opacity=.7), name='a seed', showlegend=i == 0)
+    for i, g in enumerate(rows):      # the interval under the points, the mean on top
         if g['lo'] is not None:
-            fig.add_scatter(x=[g['lo'], g['hi']], y=[g['gap']] * 2, mode='lines', line=dict(color='#E45756', width=4), name='95 % interval', showlegend=i == 0)
-        fig.add_scatter(x=[g['points']], y=[g['gap']], mode='markers', marker=dict(color='#E45756', symbol='line-ns-open', size=16, line_width=3), name='mean', showlegend=i == 0)
+            fig.add_scatter(x=[g['lo'], g['hi']], y=[g['gap']] * 2, mode='lines', line=dict(color='#F4A6A6', width=6), name='95 % interval', showlegend=i == 0)
+        fig.add_scatter(x=g['per_seed'], y=[g['gap']] * len(g['per_seed']), mode='markers', marker=dict(color='#4C78A8', size=8), name='a seed', showlegend=i == 0)
+        fig.add_scatter(x=[g['points']], y=[g['gap']], mode='markers', marker=dict(color='#C0392B', symbol='line-ns-open', size=18, line_width=3), name='mean', showlegend=i == 0)
     fig.add_vline(x=0, line_dash='dash', line_color='gray')
     return fig.update_layout(title=title, xaxis_title='difference a - b (points of class-averaged test accuracy)', height=160 + 40 * len(rows), width=800,
-                             yaxis=dict(autorange='reversed'), legend=dict(orientation='h', y=-.25))
+                             yaxis=dict(autorange='reversed'), legend=dict(orientation='h', yanchor='bottom', y=1.02, xanchor='right', x=1))
 
 # %% ../nbs/08d_compare.ipynb #9149cb19
 def read_runs(dirs:list # run folders, or results.json files
