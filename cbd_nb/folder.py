@@ -23,7 +23,7 @@ def not_a_run(out:Path # an existing folder
     if ck.is_dir() and not ck.is_symlink() and {p.name for p in out.iterdir()} <= {'checkpoints', 'split.json', '.lock'} and all(p.suffix == '.pt' for p in ck.iterdir()): return None
     if not (out/'results.json').exists(): return f"no {RUN_MARK}, no results.json"
     try: res = json.loads(read_bounded(out/'results.json', what='results file'))
-    except (ValueError, OSError): return f"no {RUN_MARK}, and its results.json is not a cbd_nb results file (not a plain file of JSON)"
+    except (ValueError, OSError, RecursionError): return f"no {RUN_MARK}, and its results.json is not a cbd_nb results file (not a plain file of JSON)"
     if isinstance(res, dict) and isinstance(res.get('recipe'), dict) and isinstance(res.get('methods'), dict): return None
     return f"no {RUN_MARK}, and its results.json is not a cbd_nb results file (it holds a JSON {type(res).__name__} without 'recipe' and 'methods')"
 
