@@ -7,17 +7,17 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
            'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe',
-           'recipe_options', 'run', 'methods', 'cli_message', 'parser', 'main']
+           'recipe_options', 'run', 'methods', 'compare', 'cli_message', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #0722b994
 import argparse, errno, os, re, shlex, signal, sys, threading
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser, store_true, bool_arg
-from .core import UserError, printable
+from .core import UserError, atomic_write, printable
 from .datasets import load_lt, summary, fmnist_dir
 from .bench import bench
 from .tutorials import tutorials
-from .compare import compare
+from .compare import read_runs, pool, spreads, gaps, gap_rows, gap_figure
 from .recipes import RECIPES, RECIPE_RULES, SETTINGS, RecipeError, get_recipe
 from .pipeline import Run
 from .results import results_table
@@ -185,6 +185,24 @@ def methods(recipe:str=MAIN_RECIPE, # the recipe whose network-epochs are shown
     if about: print('', *(f'{k}: {m.about}' + (f" Its authors' schedule (--schedule authors): {describe_schedule(m.authors)}." if m.authors and not m.budget else '')
                           for k, m in METHODS.items()), sep='\n')
     print(f"\nnetwork-epochs on {r.name} ({r.epochs} epochs a network); run some with: cbd-nb run --methods CE,CBD (the methods they need come along)")
+
+# %% ../nbs/10_cli.ipynb #538f96bb
+@call_parse
+def compare(runs:Annotated[str, 'run folders (or their results.json), one per seed or replication', dict(nargs='+', opt=False)],
+            plot:str=None # also write the figure of per-seed differences to this HTML file
+           ):
+    "Pair your runs by seed, pool replications, and print every gap between their methods with its 95 % interval and whether the seeds resolve it"
+    res, names = read_runs([runs] if isinstance(runs, str) else runs)
+    pooled = pool(res, names)
+    s, rows = spreads(pooled), gaps(pooled)
+    reps = sum(len(v) for m in pooled.values() for v in m.values()) - sum(len(m) for m in pooled.values())
+    print(f"{len(res)} run(s) of {printable(res[0]['recipe'].get('name'))}: {len(pooled)} seed(s), {reps} replication(s) beyond the first of a seed and method")
+    print(f"spread of one method's accuracy: {s['replication_sd'] if s['replication_sd'] is not None else '-'} points between replications of a seed "
+          f"({s['replication_df']} df), {s['seed_sd'] if s['seed_sd'] is not None else '-'} between seeds ({s['seed_df']} df)\n")
+    print(format_table(gap_rows(rows)) if rows else 'no two methods ran on a common seed: nothing to compare')
+    if plot and rows:
+        atomic_write(plot, gap_figure(rows).to_html(include_plotlyjs=True, full_html=True))
+        print(f"\nfigure: {plot}")
 
 # %% ../nbs/10_cli.ipynb #7a90c6f5
 COMMANDS = {'run': run, 'methods': methods, 'data': data, 'bench': bench, 'tutorials': tutorials, 'compare': compare}
