@@ -53,9 +53,9 @@ class Run:
         self.device, self.main = rank_device(device), dist_info()[0] == 0 and not readonly   # only rank 0 writes under torchrun
         self.precision = 'bf16' if native_bf16(self.device) else 'fp32'       # what `Learner` trains in (bf16 autocast where native)
         self.compile_mode = wants_compile(self.device, compile)                # how `Learner` runs the step: False or one of `COMPILE_MODES`
-        if self.main: check_folder(self.out, resume or replace); check_writable(self.out); self.lock = FolderLock(self.out).acquire()
+        if self.main: check_folder(self.out, True); check_writable(self.out); self.lock = FolderLock(self.out).acquire()   # others' files and links: refused before the lock
         if r.epochs > 10_000: self.note(f"--epochs {r.epochs}: every network trains {r.epochs} epochs, which takes days; stop with Ctrl-C if that is a typo.")
-        try: self.load(root)
+        try: check_folder(self.out, resume or replace or not self.main); self.load(root)   # a finished run: refused once the lock shows no run writes it
         except BaseException: self.close(); raise      # a failed start leaves the folder free for the next run
         self.results.setdefault('methods', {})
 
