@@ -55,7 +55,7 @@ class Run:
         self.compile_mode = wants_compile(self.device, compile)                # how `Learner` runs the step: False or one of `COMPILE_MODES`
         if self.main: check_folder(self.out, True); check_writable(self.out); self.lock = FolderLock(self.out).acquire()   # others' files and links: refused before the lock
         if r.epochs > 10_000: self.note(f"--epochs {r.epochs}: every network trains {r.epochs} epochs, which takes days; stop with Ctrl-C if that is a typo.")
-        try: check_folder(self.out, resume or replace or not self.main); self.load(root)   # a finished run: refused once the lock shows no run writes it
+        try: self.load(root)
         except BaseException: self.close(); raise      # a failed start leaves the folder free for the next run
         self.results.setdefault('methods', {})
 
@@ -142,7 +142,8 @@ def check_data(self:Run, prev:dict # the results being resumed
 
 @patch
 def start(self:Run):
-    "The first writes, once every check has passed: move a replaced run aside, mark the folder as a run's, clean up after an interrupted write of this kit, save the split"
+    "Refuse a finished run that is neither resumed nor replaced; then the first writes: move a replaced run aside, mark the folder as a run's, clean up after an interrupted write of this kit, save the split"
+    check_folder(self.out, self.resume or self.replace)   # a finished run is refused here, once the lock shows that no other run writes it
     if self.lock.stale: self.note(f"took over {self.out} from run PID {self.lock.stale.get('pid')} (started {self.lock.stale.get('started')}), which is no longer running")
     if self.replace and holds_work(self.out): self.move_aside()
     self.write(self.out/RUN_MARK, lambda p: save_json(dict(kit='cbd_nb', recipe=self.r.name), p))
