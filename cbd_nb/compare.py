@@ -8,7 +8,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/compare.html.md"""
 __all__ = ['check_runs', 'pool', 't_quantile', 'seeds_needed', 'gap', 'spreads', 'gaps', 'gap_rows', 'gap_figure', 'read_runs']
 
 # %% ../nbs/08d_compare.ipynb #fb67ccfb
-import itertools, json, math
+import itertools, math
 from pathlib import Path
 import numpy as np
 from .core import UserError, printable

@@ -118,7 +118,7 @@ def test_controls_are_a_table_with_one_sentence_of_takeaway(monkeypatch):
     assert cells[0] == list(CONTROL_HEADERS) and len(cells) == 5 and all(len(r) == 5 for r in cells)
     assert cells[1] == ['LDAM-DRW - LA-loss', 'as published: cosine against linear head', '5', '+4.4 ± 0.6', '5-0'] and cells[4][3] == '-0.3'
     takeaway = text(body)
-    assert takeaway.count('. ') == 0 and takeaway == ('Takeaway: 2 of these 4 gaps exceed two standard errors and the rest are not evidence; '
+    assert takeaway.count('. ') == 0 and takeaway == ('Takeaway: 2 of these 4 gaps are resolved at their seeds (their 95 % interval excludes 0) and the rest are level within the noise; '
                                                      'the largest, CE cosine - CE linear (the head alone), is +7.8 ± 0.5 points.')
     monkeypatch.setattr(report, 'benchmark_controls', lambda: CONTROLS)
     page = report_html(tail_results(**TAIL))
