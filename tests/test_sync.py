@@ -83,6 +83,7 @@ learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digi
                 sync_every=3, cbs=[NaNOnRank1()], progress=False)
 try: learn.fit()
 except FloatingPointError as e: print(f"rank {rank} stopped at step {learn.step}: {e}", flush=True)
+torch.distributed.barrier()   # both ranks done before either tears gloo down (a rank torn down under the other once aborted: terminate called without an active exception)
 torch.distributed.destroy_process_group()
 '''
 
