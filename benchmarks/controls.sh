@@ -6,14 +6,14 @@
 # were not kept and whose CB-scratch an older kit trained (trained again, it came out different), so no compute-matched row could join it. Seed 0's cbd view
 # was then run like the other seeds' and replaced it by hand; the linear CE of that file, seed 0's only one, was added to shared-s0.json by the ce0 view.
 # --resume: a view that was stopped, or that gains a method, trains only what it lacks. Views that add methods to a folder reuse its networks;
-# a resume may add methods to a folder but not drop them, so the cbd folder's views run in the order cbd, matched.
+# a resume may add methods to a folder but not drop them, so the cbd folder's views run in the order cbd, explain, matched.
 # Seeds 1 to 4 ran LDAM-DRW@CBD in their shared folders (the shared view with it added to its methods), while those folders' networks were kept.
 # matched-ens runs in a folder of its own (CB-scratch and CB-scratch@CBD-ENS: one network trained again, not the seven of the cbd folder, which a
 # resume would retrain where its checkpoints are gone) and adds its new methods to the cbd file, only if CB-scratch's network is the very one that file records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-0}; shift || true
-views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine head-linear authors cbd matched matched-ens)
+views=("$@"); [ ${#views[@]} -gt 0 ] || views=(shared head-cosine head-linear authors cbd matched matched-ens)   # seeds 5-9 ran: shared head-cosine cbd explain
 out=runs/controls-s$seed; dest=nbs/benchmarks/results/controls; mkdir -p "$dest"
 # keep SRC DEST: copy a view's results over its earlier file only if no method of that file goes missing (a file may hold rows its view does not run, as seed 0's cbd file once did)
 keep() { python -c 'import json, sys, pathlib as p
@@ -47,12 +47,15 @@ for v in "${views[@]}"; do
     head-linear) go head-linear --head linear --methods CB-scratch,CBD ;; # CB-scratch, the teacher and CBD with a linear head
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
     cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published: CB-scratch, one teacher + CBD, four teachers + CBD-ENS
+    explain)                                                         # issue 34, seeds 5 on (seeds 0-4 kept no networks): the plain ensembles, the teacher's row, and on --resume
+      go shared --methods CE,LA-loss,LDAM-DRW,ENS-LDAM-DRW@CBD,ENS-LDAM-DRW@CBD-ENS   # each older row's probe, test-time cost and feature shape (from its checkpoints)
+      go cbd --methods CB-scratch,teacher,CBD,CBD-ENS,ENS-teachers ;;                 # (a new seed: runs the shared and cbd views with these rows)
     matched)                                                         # single networks with CBD's 200 network-epochs: CB-scratch@CBD in the cbd folder (after cbd),
-      go cbd --methods CB-scratch,CBD,CBD-ENS,CB-scratch@CBD         # LDAM-DRW@CBD in a folder of its own, added to the shared file over the very LDAM-DRW network it records
+      go cbd --methods CB-scratch,teacher,CBD,CBD-ENS,ENS-teachers,CB-scratch@CBD   # LDAM-DRW@CBD in a folder of its own, added to the shared file over the very LDAM-DRW network it records
       add shared matched-ldam --methods LDAM-DRW,LDAM-DRW@CBD ;;     # (train it with that file's versions.threads, or the merge refuses)
     ce0) [ "$seed" = 0 ] || { echo "ce0 is a view of seed 0 only: it adds that seed's linear CE from the run its cbd file was at first" >&2; exit 2; }
       merge nbs/benchmarks/results/fmnist-lt-small-nine-methods-s0.json "$dest/shared-s0.json" CE ;;
     matched-ens) add cbd matched-ens --methods CB-scratch,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs, added to the cbd file (after cbd)
-    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens ce0" >&2; exit 2 ;;
+    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens explain ce0" >&2; exit 2 ;;
   esac
 done

@@ -8,15 +8,15 @@ Docs: https://cbd-nb.github.io/cbd_nb/builds.html.md"""
 __all__ = ['DeclaredRecipe', 'Inputs', 'train_named_teacher', 'build_ce', 'build_crt', 'build_crt_features', 'build_lws',
            'build_lws_features', 'build_tau_norm', 'build_ncm', 'build_ncm_cosine', 'build_la_posthoc', 'build_la_loss',
            'build_balsoftmax', 'build_ldam_drw', 'build_bkd', 'build_cb_scratch', 'build_teacher', 'build_cbd',
-           'build_cbd_bs', 'build_matched']
+           'build_cbd_bs', 'build_matched', 'build_ensemble']
 
 # %% ../nbs/07b_builds.ipynb #4ec0a051
 from dataclasses import replace
 from .learner import Schedule
-from .methods import Method, teacher_specs, network_epochs
+from .methods import Method, teacher_specs, network_epochs, member_specs
 from .stages import train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd
 from .evaluate import val_accuracy
-from .posthoc import crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm, ncm_cosine, logit_adjusted, choose_la_tau
+from .posthoc import crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm, ncm_cosine, logit_adjusted, choose_la_tau, ensemble
 
 # %% ../nbs/07b_builds.ipynb #46cf3a2e
 class DeclaredRecipe:
@@ -32,10 +32,12 @@ class Inputs:
     "What a method's `build` may use: the declared recipe fields, training split, declared networks, teachers and validation split, never the test split"
     def __init__(self, run, # the `Run` that builds the method
                  method:Method, # the method being built
-                 kw:dict|None=None # settings that replace those of `net_kw` (a compute-matched baseline's schedule and callbacks)
+                 kw:dict|None=None, # settings that replace those of `net_kw` (a compute-matched baseline's schedule and callbacks)
+                 seed:int|None=None # the seed the build reads as `r.seed` (an ensemble's further members); None: the recipe's
                 ):
         self._run, self.method, self.extra, self._kw = run, method, {}, kw or {}   # extra: settings the build chose, saved with its results
-        self.r, self.train, self.counts, self.n_classes, self.device = DeclaredRecipe(run.r, method), run.train, run.counts, run.n_classes, run.device
+        r = run.r if seed is None else replace(run.r, seed=seed)    # the same training data: only initialisation and sampling change
+        self.r, self.train, self.counts, self.n_classes, self.device = DeclaredRecipe(r, method), run.train, run.counts, run.n_classes, run.device
 
     @property
     def head(self)->str:
@@ -75,6 +77,12 @@ class Inputs:
         k = self.method.teachers
         if not k: raise RuntimeError(f"Method {self.method.name!r} uses CBD's teachers but its row does not say so: add teachers=... to its METHODS row.")
         return [self._run.trained(name) for name, *_ in teacher_specs(self._run.r)[:None if k == 'all' else k]]
+
+    def members(self)->list:
+        "The networks of an ensemble row: its base's own, then those of `member_specs` (trained with the base's build and their seeds, or reused)"
+        if not self.method.members: raise RuntimeError(f"Method {self.method.name!r} asks for ensemble members but its row names none: add members=(base, budget) to its METHODS row.")
+        run = self._run
+        return [self.trained(self.method.members[0]), *[run.trained(n) for n, _ in member_specs(self.method, run.r, run.table)]]
 
 # %% ../nbs/07b_builds.ipynb #7255e43e
 def train_named_teacher(x:'Inputs', # what the build may use
@@ -195,3 +203,10 @@ def build_matched(x:'Inputs' # what the build may use
     keep = max(acc, key=acc.get)   # a tie keeps the shorter
     x.extra.update(epochs=keep, budget_epochs=max(nets), val_by_epochs={str(e): round(a, 4) for e, a in acc.items()})
     return nets[keep]
+
+def build_ensemble(x:'Inputs' # what the build may use
+                  ):
+    "A plain ensemble: the teachers the row declares, or its members; probabilities averaged, logit-adjusted with τ chosen on the validation split"
+    e = ensemble(x.teachers() if x.method.teachers else x.members(), x.counts, x.val, x.device)
+    x.extra.update(tau=e.tau, networks=len(e.nets))
+    return e

@@ -7,8 +7,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/posthoc.html.md"""
 # %% auto #0
 __all__ = ['TAUS', 'FeatureNet', 'with_classifier', 'fit_head', 'retrain_head', 'crt', 'crt_features', 'LWSClassifier', 'lws',
            'lws_features', 'tau_norm', 'choose_on_val', 'choose_tau', 'fit_scale', 'NCMClassifier',
-           'NCMCosineClassifier', 'class_means', 'ncm', 'ncm_cosine', 'LogitAdjustedClassifier', 'logit_adjusted',
-           'choose_la_tau']
+           'NCMCosineClassifier', 'class_means', 'ncm', 'cl2n', 'ncm_cosine', 'LogitAdjustedClassifier',
+           'logit_adjusted', 'choose_la_tau', 'Ensemble', 'ensemble']
 
 # %% ../nbs/07d_posthoc.ipynb #3ded3d8d
 import copy
@@ -22,7 +22,7 @@ from .models import Net, Out
 from .losses import logit_adjust
 from .metrics import per_class_accuracy
 from .learner import Learner, Schedule
-from .evaluate import features
+from .evaluate import features, get_preds
 from .stages import BestOnVal, augmented
 
 # %% ../nbs/07d_posthoc.ipynb #bcdd907c
@@ -44,11 +44,12 @@ def fit_head(head:nn.Module, # classifier to train on features
              feats:Tensors, # training features
              sched:Schedule=Schedule(epochs=10, lr=0.2), # epochs, batch size (at most the number of features) and SGD settings
              seed:int=0, # seed
-             device:str|torch.device|None=None # None: CUDA if available
+             device:str|torch.device|None=None, # None: CUDA if available
+             cbs:list=() # callbacks of the fit, e.g. `BestOnVal` on validation features
             )->nn.Module:
     "Train `head` on features with class-balanced sampling"
     learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), sched=replace(sched, bs=min(sched.bs, len(feats))),
-                    augment=None, device=device, seed=seed, progress=False)
+                    augment=None, device=device, seed=seed, progress=False, cbs=list(cbs))
     learn.fit()
     return head.cpu()
 
@@ -223,9 +224,14 @@ def ncm(model:Net, # any trained network
         val:Tensors|None=None # validation split to fit the softmax scale on; None: uncalibrated (ECE not applicable)
        )->Net:
     "Kang et al.'s nearest-class-mean classifier (`cl2n`) on the network's features"
-    f, n = features(model, train, device), model.config['n_classes']
+    return _calibrated(model, cl2n(features(model, train, device), model.config['n_classes']), val, device)
+
+def cl2n(f:Tensors, # training features
+         n:int # number of classes
+        )->'NCMClassifier':
+    "Kang et al.'s `cl2n` on features `f`: centred by their mean, L2-normalised, one mean per class (uncalibrated)"
     center = f.x.mean(0)
-    return _calibrated(model, NCMClassifier(class_means(F.normalize(f.x - center, dim=1), f.y, n), center), val, device)
+    return NCMClassifier(class_means(F.normalize(f.x - center, dim=1), f.y, n), center)
 
 def ncm_cosine(model:Net, # any trained network
                train:Tensors, # its training images
@@ -263,3 +269,32 @@ def choose_la_tau(model:Net, # a network trained with plain cross-entropy
                  )->float:
     "The τ of `logit_adjusted` with the best class-averaged accuracy on `val`"
     return choose_on_val(model, val, taus or TAUS, lambda t: LogitAdjustedClassifier(model.classifier, counts, t), device)
+
+# %% ../nbs/07d_posthoc.ipynb #66803cf7
+class Ensemble(nn.Module):
+    "K networks evaluated together: the log of their averaged class probabilities, shifted by -τ log prior; the features are the members' side by side"
+    def __init__(self, nets:list, # trained networks returning `Out`
+                 counts:torch.Tensor, # training images per class
+                 tau:float=0. # post hoc logit adjustment of the average (0: none)
+                ):
+        super().__init__()
+        self.nets, self.tau = nn.ModuleList(nets), tau
+        self.register_buffer('counts', torch.as_tensor(counts).float().clamp(min=1))   # a class without images gets the prior of one
+    def forward(self, x):
+        outs = [n(x) for n in self.nets]
+        p = torch.stack([o.logits.float().softmax(1) for o in outs]).mean(0)
+        return Out(logit_adjust(p.log(), self.counts, self.tau), torch.cat([o.feat.float() for o in outs], 1))
+
+def ensemble(nets:list, # trained networks returning `Out`
+             counts:torch.Tensor, # training images per class
+             val:Tensors|None=None, # balanced validation images to choose τ on; None: τ = 0, the plain average
+             device:str|torch.device|None=None, # None: where the first network is
+             taus:list|None=None # candidates; default `TAUS`
+            )->'Ensemble':
+    "The averaged ensemble of `nets`, logit-adjusted with the τ that is best on `val` (the smallest, on ties)"
+    e = Ensemble(nets, counts)
+    if val is None: return e
+    z, _, y = get_preds(e, val, device=device)
+    acc = {t: per_class_accuracy(logit_adjust(z, e.counts, t), y, z.shape[1]).nanmean().item() for t in taus or TAUS}
+    e.tau = max(acc, key=acc.get)
+    return e

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from .data import shot_groups
 from .methods import METHODS, teacher_specs
-from .results import check_results, results_table, class_avg_se, counts_summary, read_views, gap_table, method_cost, BENCH_RESULTS
+from .results import check_results, results_table, class_avg_se, counts_summary, read_views, gap_table, method_cost, known_costs, BENCH_RESULTS
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, cost_plot
 from .compare import t_quantile
 
@@ -201,7 +201,7 @@ def tsne_problem(results:dict # what `Run.all` returns, or a results.json from a
 
 def report_figures(results:dict # what `Run.all` returns
                   )->list[tuple]:
-    "The report's (caption, Plotly figure) pairs, in page order; the t-SNE view only when `results` has one, as (note, None) where it cannot be drawn"
+    "The report's (caption, Plotly figure) pairs, in page order; accuracy against test-time cost only where some method measured it; the t-SNE view only when `results` has one, as (note, None) where it cannot be drawn"
     figs = [("Training images per class, largest first, on a log scale, in the grey of each class's shot group: the long tail every method learns from.",
              count_histogram(results['counts'], results['classes'])),
             ("Class-averaged test accuracy of each method, in its colour, over all classes and within the many-, medium- and few-shot groups.",
@@ -212,6 +212,10 @@ def report_figures(results:dict # what `Run.all` returns
              "a post-hoc method: CE's network), each point named; the ringed points are the Pareto front, the methods no other beats at the same or a lower cost, and the dashed "
              "step line joins them and runs on to the right edge, where nothing dearer is more accurate.",
              cost_plot(counted(results)))]
+    if known_costs(results, 'test'):
+        figs.append(("Class-averaged test accuracy of each method against the multiply-adds it spends per test image, in millions, measured from its model: an ensemble pays for "
+                     "every network it evaluates, a distilled student for one; a method whose results do not measure it is left out. The ringed points are this view's Pareto front, "
+                     "the methods no other beats at the same or a lower test-time cost.", cost_plot(results, cost='test')))
     if 'tsne' in results and (why := tsne_problem(results)): figs.append((why, None))
     elif 'tsne' in results:
         whose = ' and the '.join(k + "'s" for k in results['tsne']['embeds'])
@@ -221,7 +225,8 @@ def report_figures(results:dict # what `Run.all` returns
     return figs
 
 HEADERS = {'method': 'method', 'all': 'all classes (%)', 'many': 'many-shot (%)', 'medium': 'medium-shot (%)', 'few': 'few-shot (%)',
-           'ece': 'ECE (0–1, lower is better)', 'network': 'network', 'network_epochs': 'network-epochs spent', 'seconds': 'seconds'}   # the report's column names
+           'ece': 'ECE (0–1, lower is better)', 'probe_all': 'probe: all (%)', 'probe_few': 'probe: few-shot (%)', 'network': 'network', 'network_epochs': 'network-epochs spent',
+           'test_networks': 'networks at test time', 'test_mmacs': 'multiply-adds per image (M)', 'seconds': 'seconds'}   # the report's column names
 
 def html_table(rows:list[dict] # rows of `results_table`
               )->str:
@@ -254,7 +259,9 @@ def report_html(results:dict, # what `Run.all` returns
             "<h2>What this run shows</h2>" + ''.join(f'<p>{s}</p>' for s in verdict(res, table) + lesson(res, table, benchmark_runs())) + controls(benchmark_controls()) +
             "<h2>Results</h2>" + html_table(results_table(res, table)) +
             "<p class='note'>Accuracy in %, class-averaged on the balanced test set; ECE is the expected calibration error on a 0–1 scale; "
-            "a dash is an empty shot group or a value that does not apply. Network-epochs: the epochs of network training the method spends in all, its dependencies included. Network: 'own' for a method that trains its own network, whose seconds are "
+            "a dash is an empty shot group or a value that does not apply. Probe: the accuracy of the same class-balanced linear probe trained on every network's frozen features, "
+            "its epoch chosen on the validation split, so it compares the features apart from the classifier each method trained (an ensemble has no network of its own to probe). "
+            "Networks at test time and multiply-adds per image: what using the method costs, counted from its model (an ensemble evaluates each of its networks). Network-epochs: the epochs of network training the method spends in all, its dependencies included. Network: 'own' for a method that trains its own network, whose seconds are "
             "that network's own training in this run (without the networks it needs, such as teachers; none where it came from a checkpoint); a method that reuses another method's network "
             "says whose, and its seconds are only its own work on top (adapting the classifier, evaluating). Seconds are wall-clock time on this run's machine: "
             "other work on it lengthens them, so compare them only within a run made on an otherwise idle machine; network-epochs count the work itself.</p>"

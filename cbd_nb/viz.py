@@ -6,11 +6,11 @@ Docs: https://cbd-nb.github.io/cbd_nb/viz.html.md"""
 
 # %% auto #0
 __all__ = ['SHOT_COLORS', 'FAMILY_COLORS', 'OTHER_COLORS', 'SHOT_KEYS', 'TSNE_BACKENDS', 'SHOT_SYMBOLS', 'CLASS_COLORS',
-           'StableConnected', 'shot_names', 'method_color', 'add_shot_bands', 'by_count', 'count_histogram',
-           'sampled_distribution', 'LiveBox', 'live', 'live_figure', 'explore_sampling', 'fit_legend',
-           'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot', 'confusion_plot', 'reliability_diagram', 'tsne',
-           'model_embeddings', 'class_colors', 'tsne_traces', 'tsne_plot', 'explore_tsne', 'pareto_front', 'spread',
-           'cost_plot']
+           'COST_AXES', 'StableConnected', 'shot_names', 'method_color', 'add_shot_bands', 'by_count',
+           'count_histogram', 'sampled_distribution', 'LiveBox', 'live', 'live_figure', 'explore_sampling',
+           'fit_legend', 'accuracy_vs_frequency', 'shot_bars', 'weight_norm_plot', 'confusion_plot',
+           'reliability_diagram', 'tsne', 'model_embeddings', 'class_colors', 'tsne_traces', 'tsne_plot',
+           'explore_tsne', 'pareto_front', 'spread', 'cost_plot']
 
 # %% ../nbs/11_viz.ipynb #c4facfd5
 import hashlib, html, importlib.util, math, re, sys
@@ -57,11 +57,12 @@ def shot_names(counts:torch.Tensor, # training images per class
     return names
 
 # %% ../nbs/11_viz.ipynb #0bad94ed
-FAMILY_COLORS = dict(zip(FAMILIES, (   # family -> its colours, in table order: dark and light alternate
-    ('#08306b', '#6baed6', '#2171b5', '#17becf', '#0b5394', '#4a90e2', '#1f6f8b', '#9ecae1', '#005f73'),
-    ('#b2182b', '#f28e2b', '#7f2704', '#e377c2', '#d6604d', '#fdae6b'),
-    ('#2ca02c', '#98df8a', '#006d2c'),
-    ('#3f007d', '#9e9ac8', '#6a51a3', '#c51b8a', '#8c6bb1', '#7a0177', '#bcbddc'))))
+FAMILY_COLORS = {   # family (one of `FAMILIES`, each with colours) -> its colours, in table order: dark and light alternate
+    'CE and its post-hoc fixes': ('#08306b', '#6baed6', '#2171b5', '#17becf', '#0b5394', '#4a90e2', '#1f6f8b', '#9ecae1', '#005f73'),
+    'balanced losses': ('#b2182b', '#f28e2b', '#7f2704', '#e377c2', '#d6604d', '#fdae6b'),
+    'class-balanced training': ('#2ca02c', '#98df8a', '#006d2c'),
+    'CBD and its variants': ('#3f007d', '#9e9ac8', '#6a51a3', '#c51b8a', '#8c6bb1', '#7a0177', '#bcbddc'),
+    'ensembles': ('#01665e', '#80cdc1', '#35978f')}
 OTHER_COLORS = ('#bcbd22', '#8c564b', '#ff9896', '#7f7f00', '#e7ba52', '#637939', '#843c39', '#d6616b')   # methods outside the table
 
 def method_color(name:str # a method name (a key of `METHODS`), a network of the table, or any other name
@@ -410,18 +411,23 @@ def spread(ys:list, # heights of the points to label
             groups[-1] = (m := groups[-2][0] + groups.pop()[0], sum(ys[j] for j in m) / len(m) - gap * (len(m) - 1) / 2)   # centred on its points
     return [p for _, p in sorted((j, low + gap * n) for idx, low in groups for n, j in enumerate(idx))]
 
+COST_AXES = {   # cost -> (what it is called, the x axis's title, how a point's x reads)
+    'training': ('cost', 'network-epochs spent (the epochs of every network it trained or used)', '%{x} network-epochs'),
+    'test': ('test-time cost', 'multiply-adds per test image, in millions (every network it evaluates)', '%{x:.4g} M multiply-adds per image')}
+
 def cost_plot(results:dict, # what `Run.all` returns: 'methods', 'recipe'
-              methods:list|None=None # names of the methods to show; None: every one of the table
+              methods:list|None=None, # names of the methods to show; None: every one of the table
+              cost:str='training' # 'training': network-epochs spent in all; 'test': multiply-adds per test image (a method that did not measure them is left out)
              )->go.Figure:
-    "Class-averaged test accuracy of each method against the network-epochs it spends in all, every point labelled, with the Pareto front"
-    from cbd_nb.results import method_cost   # imported when used: it loads the recipes, which drawing any other figure does without
-    pts = {k: (c, 100 * v['all']) for k, v in results['methods'].items()
-           if k in METHODS and (methods is None or k in methods) and (c := method_cost(results, k)) is not None}
-    if not pts: return go.Figure().add_annotation(text='No method of the table with a known cost', showarrow=False).update_layout(title='Accuracy against cost', height=300)
+    "Class-averaged test accuracy of each method against its cost (`known_costs`), every point labelled, with the Pareto front"
+    from cbd_nb.results import known_costs   # imported when used: it loads the recipes, which drawing any other figure does without
+    pts = {k: (c, 100 * results['methods'][k]['all']) for k, c in known_costs(results, cost).items() if methods is None or k in methods}
+    noun, xtitle, xhover = COST_AXES[cost]
+    if not pts: return go.Figure().add_annotation(text=f'No method of the table with a known {noun}', showarrow=False).update_layout(title=f'Accuracy against {noun}', height=300)
     fig = go.Figure()
     for k, (c, a) in pts.items():
         fig.add_scatter(x=[c], y=[a], mode='markers', name=k, marker=dict(color=method_color(k), size=10), legendgroup=METHODS[k].family,
-                        legendgrouptitle_text=METHODS[k].family, hovertemplate=f'{k}: %{{x}} network-epochs, %{{y:.1f}} %<extra></extra>')
+                        legendgrouptitle_text=METHODS[k].family, hovertemplate=f'{k}: {xhover}, %{{y:.1f}} %<extra></extra>')
     cs, acc, ys = sorted({c for c, _ in pts.values()}), [a for _, a in pts.values()], {}
     span, (lo, hi) = max(cs[-1] - cs[0], cs[-1] / 2), (min(acc) - 3, max(acc) + 3)
     area = max(300, 16 * (1 + max(sum(c == x for c, _ in pts.values()) for x in cs)))   # px of the plotting area: the most crowded column fits
@@ -434,7 +440,7 @@ def cost_plot(results:dict, # what `Run.all` returns: 'methods', 'recipe'
     front, xr = pareto_front(pts), [cs[0] - span / 10, cs[-1] + span * 0.4]                # room on the right for the last column's labels
     fig.add_scatter(x=[pts[k][0] for k in front] + [xr[1]], y=[pts[k][1] for k in front + front[-1:]], mode='lines+markers', name='Pareto front', text=front + ['nothing dearer is more accurate'],
                     line=dict(color='#4d4d4d', dash='dash', shape='hv'), marker=dict(symbol='circle-open', size=[20] * len(front) + [0], color='#4d4d4d', line_width=1.5),
-                    hovertemplate='%{text}: %{x} network-epochs, %{y:.1f} %<extra>Pareto front</extra>')
-    fig.update_layout(title='Accuracy against cost', xaxis=dict(title='network-epochs spent (the epochs of every network it trained or used)', range=xr),
+                    hovertemplate=f'%{{text}}: {xhover}, %{{y:.1f}} %<extra>Pareto front</extra>')
+    fig.update_layout(title=f'Accuracy against {noun}', xaxis=dict(title=xtitle, range=xr),
                       yaxis=dict(title='class-averaged test accuracy (%)', range=[lo2, hi2]), legend_tracegroupgap=4)
     return fit_legend(fig, round(area * (hi2 - lo2) / (hi - lo)))
