@@ -46,6 +46,8 @@ for v in "${views[@]}"; do
     head-cosine) go head-cosine --head cosine --methods CE,LA-loss ;; # CE and LA-loss with a cosine head
     head-linear) go head-linear --head linear --methods CB-scratch,CBD ;; # CB-scratch, the teacher and CBD with a linear head
     authors) go authors --schedule authors --methods LDAM-DRW ;;     # LDAM-DRW with its paper's schedule
+    authors-la) add authors authors-la --schedule authors --methods LA-loss ;;   # LA-loss with its paper's schedule (Menon et al.'s code), added to the authors file
+    scale) go scale --ldam-s 20 --methods LDAM-DRW ;;               # LDAM-DRW at the scale of the kit's other cosine heads (20), against head-cosine's LA-loss
     cbd) go cbd --methods CB-scratch,CBD,CBD-ENS ;;                  # the CBD family as published: CB-scratch, one teacher + CBD, four teachers + CBD-ENS
     explain)                                                         # issue 34, seeds 5 on (seeds 0-4 kept no networks): the plain ensembles, the teacher's row, and on --resume
       go shared --methods CE,LA-loss,LDAM-DRW,ENS-LDAM-DRW@CBD,ENS-LDAM-DRW@CBD-ENS   # each older row's probe, test-time cost and feature shape (from its checkpoints)
@@ -56,6 +58,6 @@ for v in "${views[@]}"; do
     ce0) [ "$seed" = 0 ] || { echo "ce0 is a view of seed 0 only: it adds that seed's linear CE from the run its cbd file was at first" >&2; exit 2; }
       merge nbs/benchmarks/results/fmnist-lt-small-nine-methods-s0.json "$dest/shared-s0.json" CE ;;
     matched-ens) add cbd matched-ens --methods CB-scratch,CB-scratch@CBD-ENS ;;   # CB-scratch with CBD-ENS's 500 network-epochs, added to the cbd file (after cbd)
-    *) echo "unknown view $v: choose from shared head-cosine head-linear authors cbd matched matched-ens explain ce0" >&2; exit 2 ;;
+    *) echo "unknown view $v: choose from shared head-cosine head-linear authors authors-la scale cbd explain matched matched-ens ce0" >&2; exit 2 ;;
   esac
 done

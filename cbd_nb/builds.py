@@ -163,7 +163,7 @@ def build_balsoftmax(x:'Inputs' # what the build may use
 def build_ldam_drw(x:'Inputs' # what the build may use
                   ):
     "LDAM margins with deferred re-weighting"
-    return train_ldam_drw(x.train, x.n_classes, seed=x.r.seed, **x.net_kw)
+    return train_ldam_drw(x.train, x.n_classes, seed=x.r.seed, s=x.r.ldam_s, **x.net_kw)
 
 def build_bkd(x:'Inputs' # what the build may use
              ):

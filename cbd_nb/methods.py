@@ -118,7 +118,7 @@ METHODS = methods_table([
     Method('LA-posthoc', 'build_la_posthoc', CE_FIXES, 'linear', needs=('CE',), val=True, quick=True, about="Post-hoc logit adjustment of CE's logits by -τ log π, τ chosen on the validation split (Menon et al. 2021)."),
     Method('LA-loss', 'build_la_loss', LOSSES, 'linear', network='la-loss', heads=('cosine',), settings=('schedule',), authors=MENON, about="Cross-entropy on logit-adjusted logits z + log π (τ = 1), instance sampling (Menon et al. 2021)."),
     Method('BalSoftmax', 'build_balsoftmax', LOSSES, 'linear', needs=('LA-loss',), about="Balanced Softmax, CE(z + log n_c) (Ren et al. 2020): the same function as LA-loss, so it reuses LA-loss's network."),
-    Method('LDAM-DRW', 'build_ldam_drw', LOSSES, 'cosine', network='ldam-drw', settings=('schedule',), authors=CAO, about="Label-distribution-aware margins (s = 30, largest margin 0.5) with re-weighting from 80% of the epochs (Cao et al. 2019); its margins are defined on normalised logits, so it keeps its cosine head."),
+    Method('LDAM-DRW', 'build_ldam_drw', LOSSES, 'cosine', network='ldam-drw', settings=('schedule', 'ldam_s'), authors=CAO, about="Label-distribution-aware margins (scale s = 30, the recipe's `ldam_s`; largest margin 0.5) with re-weighting from 80% of the epochs (Cao et al. 2019); its margins are defined on normalised logits, so it keeps its cosine head."),
     Method('BKD', 'build_bkd', LOSSES, 'linear', network='bkd', needs=('CE',), heads=('cosine',), settings=('schedule',), authors=CAO, about="Balanced knowledge distillation from the CE network: CE + T²·KL of the class-re-weighted teacher (T = 2; Zhang et al. 2021)."),
     Method('CB-scratch', 'build_cb_scratch', CB, 'cosine', network='cb', heads=('linear',), quick=True, about="Class-balanced sampling from scratch with a cosine classifier, no distillation."),
     Method('teacher', 'build_teacher', CBD, 'cosine', network='teacher-vanilla-s1', heads=('linear',), authors=SHARED, quick=True, about="CBD's first stage-1 teacher: instance sampling, cosine classifier (Iscen et al. 2021)."),
@@ -131,7 +131,7 @@ METHODS = methods_table([
              about=f"Compute-matched baseline: {base}'s network trained with a full schedule as long as {budget}'s network-epochs in all, or {base}'s own shorter one, whichever does better on the validation split; it spends both.")
       for budget in ('CBD', 'CBD-ENS')
       for base, fam, head, net, heads, settings, authors in (('CB-scratch', CB, 'cosine', 'cb', ('linear',), (), None),
-                                                            ('LDAM-DRW', LOSSES, 'cosine', 'ldam-drw', (), ('schedule',), CAO),
+                                                            ('LDAM-DRW', LOSSES, 'cosine', 'ldam-drw', (), ('schedule', 'ldam_s'), CAO),
                                                             ('teacher', CBD, 'cosine', 'teacher', ('linear',), (), None))],
     Method('ENS-teachers', 'build_ensemble', ENS, 'averaged probabilities', teachers='all', val=True, applies=_many, default=False,
            about="The teachers' own ensemble, undistilled: their class probabilities averaged, then post-hoc logit adjustment with τ chosen on the validation split (0: none); all the teachers at test time, where CBD-ENS runs one network."),

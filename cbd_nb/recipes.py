@@ -62,6 +62,7 @@ class Recipe:
     teachers:int = setting(4, _int(1), 'an integer >= 1', 'teachers of CBD-ENS, half vanilla, half colour-jittered (CBD itself uses the first)')
     alpha:float = setting(0.4, lambda v: _fin(v) and 0 <= v <= 1, 'a number in [0, 1]', "CBD's share of the distillation term, in [0, 1]")
     beta:float = setting(100., lambda v: _fin(v) and v >= 0, 'a finite number >= 0', "CBD's distillation scale")
+    ldam_s:float = setting(30., lambda v: _fin(v) and v > 0, 'a finite number > 0', "LDAM-DRW's cosine scale s (Cao et al.: 30; the kit's other cosine heads: 20)")
     crt_epochs:int = setting(10, _int(1), 'an integer >= 1', 'cRT classifier epochs')
     lws_epochs:int = setting(5, _int(1), 'an integer >= 1', 'LWS epochs')
     val_per_class:int = setting(20, _int(1), 'an integer >= 1', 'validation images per class, drawn from training images outside the long-tailed subset')
@@ -79,7 +80,7 @@ class Recipe:
         if self.methods is not None: object.__setattr__(self, 'methods', method_list(self.methods))   # one spelling per set of methods
 
 SETTINGS = [f for f in dataclasses.fields(Recipe) if 'check' in f.metadata]   # the fields a user may set
-ADDED = {'head': 'as-published', 'schedule': 'shared'}   # settings added after runs were made: what a record without them meant
+ADDED = {'head': 'as-published', 'schedule': 'shared', 'ldam_s': 30.}   # settings added after runs were made: what a record without them meant
 
 def with_added(d:dict # a recipe (or part of one) as a results or checkpoint file records it
               )->dict:
