@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from sklearn.manifold import TSNE, trustworthiness
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
-from cbd_nb.viz import tsne
+from cbd_nb.explain import tsne
 
 def synthetic(n=10_000, d=64, n_classes=20, seed=0):
     "Gaussian clusters of long-tailed sizes (largest/smallest = 50) in `d` dimensions"
