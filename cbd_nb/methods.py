@@ -10,7 +10,7 @@ __all__ = ['FAMILIES', 'NET_FIELDS', 'CAO', 'SHARED', 'MENON', 'CE_FIXES', 'LOSS
            'network_epochs', 'member_names', 'network_maker', 'head_epochs', 'select_methods', 'method_list']
 
 # %% ../nbs/07a_methods.ipynb #7cc4a868
-import importlib, math
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,11 +38,6 @@ class Method:
     budget:tuple|None=None # (base method, budget method): the base's network trained for the budget method's network-epochs
     default:bool=True # whether a run without `--methods` includes it
     members:tuple|None=None # (base method, budget method): an ensemble of the base's network and more of its seeds, as many as the budget's network-epochs buy (`member_specs`)
-
-    @property
-    def builder(self)->Callable:
-        "The build function: `build` itself, or the function of `cbd_nb.builds` it names"
-        return getattr(importlib.import_module('cbd_nb.builds'), self.build) if isinstance(self.build, str) else self.build
 
     @property
     def recipe_fields(self)->tuple:

@@ -15,11 +15,11 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 from fastcore.basics import patch
-from .core import UserError, atomic_write, save_json, clean_tmp, FolderLock, printable, versions
-from .folder import RUN_MARK, check_writable, check_folder, holds_work, refuse_link, split_key, saved_split
+from .core import UserError, atomic_write, save_json, printable, versions
+from .folder import Store, RUN_MARK, split_key, saved_split
 from .data import class_counts
 from .datasets import load_lt, Tensors, data_checksum
-from .learner import Schedule, dist_info, rank_device, native_bf16
+from .learner import dist_info, rank_device, native_bf16
 from .steps import wants_compile
 from .checkpoint import save_model, load_model, load_checkpoint
 from .evaluate import evaluate, state_hash
@@ -47,13 +47,14 @@ class Run:
                  replace:bool=False # start over where `out` holds a run: that run is moved aside to OUT.replaced-TIME, never deleted
                 ):
         if resume and replace: raise UserError("--resume continues the run in the folder and --replace moves it aside to start over: pass one of them, not both.")
-        self.r, self.out, self.resume, self.progress, self.compile, self.table = r, Path(out), resume, progress, compile, METHODS if table is None else table
-        self.replace, self.readonly, self.closed = replace, readonly, False
+        self.r, self.resume, self.progress, self.compile, self.table = r, resume, progress, compile, METHODS if table is None else table
+        self.replace, self.readonly = replace, readonly
         self.methods = [m for m in select_methods(r.methods if methods is None else methods, self.table) if m.applies is None or m.applies(r)]
         self.device, self.main = rank_device(device), dist_info()[0] == 0 and not readonly   # only rank 0 writes under torchrun
         self.precision = 'bf16' if native_bf16(self.device) else 'fp32'       # what `Learner` trains in (bf16 autocast where native)
         self.compile_mode = wants_compile(self.device, compile)                # how `Learner` runs the step: False or one of `COMPILE_MODES`
-        if self.main: check_folder(self.out, True); check_writable(self.out); self.lock = FolderLock(self.out).acquire()   # others' files and links: refused before the lock
+        self.store = Store(out, self.main, self.note)      # the folder: checked and locked where this process writes it
+        self.out = self.store.out
         if r.epochs > 10_000: self.note(f"--epochs {r.epochs}: every network trains {r.epochs} epochs, which takes days; stop with Ctrl-C if that is a typo.")
         try: self.load(root)
         except BaseException: self.close(); raise      # a failed start leaves the folder free for the next run
@@ -142,57 +143,34 @@ def check_data(self:Run, prev:dict # the results being resumed
 
 @patch
 def start(self:Run):
-    "Refuse a finished run that is neither resumed nor replaced; then the first writes: move a replaced run aside, mark the folder as a run's, clean up after an interrupted write of this kit, save the split"
-    check_folder(self.out, self.resume or self.replace)   # a finished run is refused here, once the lock shows that no other run writes it
-    if self.lock.stale: self.note(f"took over {self.out} from run PID {self.lock.stale.get('pid')} (started {self.lock.stale.get('started')}), which is no longer running")
-    if self.replace and holds_work(self.out): self.move_aside()
-    self.write(self.out/RUN_MARK, lambda p: save_json(dict(kit='cbd_nb', recipe=self.r.name), p))
-    if (left := clean_tmp(self.own_files())): self.note(f"removed {len(left)} half-written file(s) an interrupted run left in {self.out}")
-    if self.data.split: self.write(self.out/'split.json', self.data.split.save)
+    "The first writes, once every check has passed (`Store.open`): a finished run is refused unless resumed or replaced"
+    self.store.open(self.resume or self.replace, self.replace, self.own_files(), dict(kit='cbd_nb', recipe=self.r.name), self.data.split)
 
 @patch
 def write(self:Run, path:Path, # a file in the output folder
           save # save(path) writes it atomically
          ):
-    "On rank 0, write `path` with `save`, after checking that the run is open, that neither `path` nor its folder is a link, and that the output folder is still this run's (`FolderLock.verify`)"
-    if not self.main: return
-    self.check_open(); refuse_link(path); refuse_link(path.parent)
-    self.lock.verify()
-    save(path)
+    "Write a file of the run (`Store.write`: on rank 0, while the folder is still this run's)"
+    self.store.write(path, save)
 
 @patch
 def close(self:Run):
     "Release the output folder for other runs; the run trains and writes nothing more"
-    if self.main and not self.closed: self.lock.release()
-    self.closed = True
+    self.store.close()
 
-@patch
-def check_open(self:Run):
-    "Raise a `UserError` if the run was closed (`all` closes it when it ends)"
-    if self.closed: raise UserError(f"This run of {self.out} is closed (run.all() and run.close() release the folder), so it trains and writes nothing more: "
-                                    "open the folder again with Run(..., resume=True).")
 
 # %% ../nbs/08_pipeline.ipynb #625df6e3
 @patch
 def ckpt(self:Run, name:str # a network name
         )->Path:
     "Where the network `name` is saved"
-    return self.out/'checkpoints'/f'{name}.pt'
+    return self.store.ckpt(name)
 
 @patch
 def own_files(self:Run)->list[Path]:
     "Every file a run of this recipe and table writes: only these, and their half-written copies, are ever replaced or deleted"
     nets = [m.network for m in self.table.values() if m.network] + [n for n, *_ in teacher_specs(self.r)] + member_names(self.table.values(), self.r, self.table)
     return [self.out/n for n in ('results.json', 'report.html', 'split.json', RUN_MARK, '.write-test')] + [self.ckpt(n) for n in dict.fromkeys(nets)]
-
-@patch
-def move_aside(self:Run):
-    "Move the run in `out` to `OUT.replaced-TIME` (deleting nothing) and lock `out` again, new and empty"
-    stamp = time.strftime('%Y%m%d-%H%M%S')
-    aside = next(a for i in range(1000) if not (a := self.out.with_name(f"{self.out.name}.replaced-{stamp}{f'-{i}' if i else ''}")).exists())
-    self.lock.verify(); os.rename(self.out, aside); self.lock.release()    # the lock moves with the folder, held until then
-    self.out.mkdir(); self.lock = FolderLock(self.out).acquire()
-    self.note(f"moved the run that was in {self.out} to {aside}")
 
 # %% ../nbs/08_pipeline.ipynb #884906c2
 def fingerprint(model # a network (or its DDP wrapper)
@@ -253,7 +231,7 @@ def using(self:Run):
 def maker(self:Run, name:str # a network name
          ):
     "A function that trains the network `name`: its method's build, or `train_named_teacher` for a teacher"
-    if (row := network_maker(name, self.r, self.table)): return lambda: row[0].builder(Inputs(self, row[0], seed=row[1]))   # an ensemble's member: its base's build
+    if (row := network_maker(name, self.r, self.table)): return lambda: Inputs(self, row[0], seed=row[1]).build()   # an ensemble's member: its base's build
     if name in [n for n, *_ in teacher_specs(self.r)]:   # a teacher of CBD-ENS: a network like the first teacher's, which is a row
         return lambda: train_named_teacher(Inputs(self, Method(name, train_named_teacher, FAMILIES[-1], 'cosine', network=name, heads=('linear',))), name)
     raise ValueError(f"No method and no teacher of this recipe makes a network called {name!r}: networks are {', '.join(m.network for m in self.table.values() if m.network)} and the teachers.")
@@ -309,7 +287,7 @@ def train_network(self:Run, name:str, # a network name
           make # trains it
          ):
     "Train the network `name` (counted in `started`), time its own training, and save it with what made it"
-    self.check_open()
+    self.store.check_open()
     t0, n0, outer, self.doing = time.perf_counter(), self._nested, self.doing, name
     self.started.append(name)
     with self.using() as uses: m = make()
@@ -343,9 +321,9 @@ def reuse(self:Run, name:str, # a network name
 # %% ../nbs/08_pipeline.ipynb #cd1ffdb3
 @patch
 def net_kw(self:Run)->dict:
-    "Network, schedule, augmentation and device settings every network shares; `progress` is the bar's name ('3/8 teacher-aug-s1') or False"
+    "Network, augmentation and device settings every network shares (each method's schedule comes from `Inputs.sched`); `progress` is the bar's name ('3/8 teacher-aug-s1') or False"
     r = self.r
-    return dict(arch=r.arch, width=r.width, sched=Schedule(epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd), pad=r.pad, flip=r.flip, size=r.size,
+    return dict(arch=r.arch, width=r.width, pad=r.pad, flip=r.flip, size=r.size,
                 device=self.device, progress=self.progress and self.main and self.bar_label(), compile=self.compile)
 
 @patch
@@ -356,7 +334,7 @@ def method(self:Run, m:Method|str # a row of the table, or its name
     if m.name in self.results['methods']: return self.results['methods'][m.name]   # done in this run, or in the run it resumes
     t0, n0, self.doing = time.perf_counter(), self._nested, m.name
     x = Inputs(self, m)
-    with self.using() as uses: net = self.trained(m.network, lambda: m.builder(x)) if m.network else m.builder(x)
+    with self.using() as uses: net = self.trained(m.network, x.build) if m.network else x.build()
     res = evaluate(net, self.data.test, self.counts, self.device, self.feat_cache)   # one body forward per distinct body
     own = round(time.perf_counter() - t0 - (self._nested - n0), 2)
     res.update({**x.extra, **x.provenance()}, seconds=own, nets=uses, cost=self.cost(m, own),
@@ -372,7 +350,7 @@ def explain(self:Run, m:Method, # a row of the table, done
            ):
     "Add to `m`'s results what explains them (`cbd_nb.explain.explanation`): test-time cost, and the probe and shape of its features"
     if 'test_cost' in (row := self.results['methods'][m.name]) or self.readonly: return
-    if net is None: net = self.trained(m.network) if m.network else m.builder(Inputs(self, m))
+    if net is None: net = self.trained(m.network) if m.network else Inputs(self, m).build()
     row.update(explanation(net, self.train, self.val, self.data.test, self.counts, self.r.seed, self.device, self.probes, shape=bool(m.network)))
 
 @patch

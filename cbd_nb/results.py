@@ -177,11 +177,13 @@ def results_table(results:dict, # what `Run.all` returns
         net = getattr(table.get(k), 'network', None)
         return results.get('seconds', {}).get(net) if net else v.get('seconds')
     probe, test = lambda v: (v.get('probe') or {}).get('linear') or {}, lambda v: v.get('test_cost') or {}   # {} in results from before the probe and the test cost
-    return [dict(method=k, all=pct(v['all']), many=pct(v.get('many')), medium=pct(v.get('medium')), few=pct(v.get('few')),
+    rows = [dict(method=k, all=pct(v['all']), many=pct(v.get('many')), medium=pct(v.get('medium')), few=pct(v.get('few')),
                  ece=None if v.get('ece') is None else round(v['ece'], 3), probe_all=pct(probe(v).get('all')), probe_few=pct(probe(v).get('few')),
                  network=network_of(table.get(k)), network_epochs=method_cost(results, k, table), test_networks=test(v).get('networks'),
                  test_mmacs=None if test(v).get('macs') is None else round(test(v)['macs'] / 1e6, 1), seconds=own(k, v))
             for k, v in results['methods'].items()]
+    empty = {c for c in ('probe_all', 'probe_few', 'test_networks', 'test_mmacs') if all(r[c] is None for r in rows)}   # results from before them: not shown
+    return [{c: x for c, x in r.items() if c not in empty} for r in rows]
 
 # %% ../nbs/08a_results.ipynb #ca0905e2
 def mean_std(xs:list # numbers, e.g. one accuracy (%) per seed

@@ -62,7 +62,7 @@ COLS = ('probe_all', 'probe_few', 'test_networks', 'test_mmacs')
 def test_results_table_has_the_probe_and_test_cost_columns():
     rows = results_table(newer(macs=41_523_200))
     assert [{k: r[k] for k in COLS} for r in rows] == [dict(probe_all=80.0, probe_few=60.0, test_networks=1, test_mmacs=41.5)] * 3
-    assert [{k: r[k] for k in COLS} for r in results_table(fake_results())] == [dict.fromkeys(COLS)] * 3   # older results: None
+    assert not set(COLS) & {k for r in results_table(fake_results()) for k in r}                 # older results: the columns are left out
     assert all(k in HEADERS for k in rows[0])                                                     # every column has a header in the report
 
 def cells(page:str)->list[dict]:
@@ -73,10 +73,10 @@ def cells(page:str)->list[dict]:
 
 NEW_HEADERS = ('probe: all (%)', 'probe: few-shot (%)', 'networks at test time', 'multiply-adds per image (M)')
 
-def test_report_shows_the_new_columns_and_dashes_for_older_results():
+def test_report_shows_the_new_columns_and_leaves_them_out_for_older_results():
     new, old = report_html(newer(macs=1_250_000)), report_html(fake_results())
     assert [[r[h] for h in NEW_HEADERS] for r in cells(new)] == [['80.0', '60.0', '1', '1.2']] * 3
-    assert [[r[h] for h in NEW_HEADERS] for r in cells(old)] == [['–'] * 4] * 3
+    assert not set(NEW_HEADERS) & {h for r in cells(old) for h in r}
     note = re.sub('<[^>]+>', '', new[new.index("<p class='note'>Accuracy"):])
     assert 'the same class-balanced linear probe trained on every network' in note and 'epoch chosen on the validation split' in note
     assert 'Networks at test time and multiply-adds per image' in note

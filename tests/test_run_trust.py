@@ -107,7 +107,7 @@ def test_one_writer_per_folder(tmp_path):
     assert b.returncode != 0 and f'PID {a.pid}' in b.stderr and 'started' in b.stderr and 'choose another --out' in b.stderr, b.stderr
     a.kill(); a.wait()
     run = Run(get_recipe('digits-lt', epochs=50, teachers=2), x, resume=True, progress=False)   # a's run (it may have finished a network): resume it
-    assert run.lock.stale['pid'] == a.pid
+    assert run.store.lock.stale['pid'] == a.pid
     run.close()
 
 def test_ctrl_c_prints_the_resume_command(tmp_path):
