@@ -7,7 +7,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['MAIN_RECIPE', 'FALLBACK_RECIPE', 'COMMANDS', 'USER_ERRORS', 'format_table', 'dataset_summaries', 'check_options',
            'data', 'Interrupted', 'Terminated', 'peer_lost', 'resume_command', 'compile_arg', 'main_recipe',
-           'recipe_options', 'run', 'methods', 'compare', 'cli_message', 'parser', 'main']
+           'recipe_options', 'run', 'methods', 'compare', 'print_split', 'cli_message', 'parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #0722b994
 import argparse, errno, os, re, shlex, signal, sys, threading
@@ -17,7 +17,7 @@ from .core import UserError, atomic_write, printable
 from .datasets import load_lt, summary, fmnist_dir
 from .bench import bench
 from .tutorials import tutorials
-from .compare import read_runs, pool, spreads, gaps, gap_rows, gap_figure
+from .compare import read_runs, pool, spreads, gaps, gap_rows, gap_figure, split_gap
 from .recipes import RECIPES, RECIPE_RULES, SETTINGS, RecipeError, get_recipe
 from .pipeline import Run
 from .results import results_table
@@ -189,7 +189,8 @@ def methods(recipe:str=MAIN_RECIPE, # the recipe whose network-epochs are shown
 # %% ../nbs/10_cli.ipynb #538f96bb
 @call_parse
 def compare(runs:Annotated[str, 'run folders (or their results.json), one per seed or replication', dict(nargs='+', opt=False)],
-            plot:str=None # also write the figure of per-seed differences to this HTML file
+            plot:str=None, # also write the figure of per-seed differences to this HTML file
+            split:str=None # 'A,B': also split the gap A - B, per shot group, into its features part and its classifier part (runs with probes)
            ):
     "Pair your runs by seed, pool replications, and print every gap between their methods with its 95 % interval and whether the seeds resolve it"
     res, names = read_runs([runs] if isinstance(runs, str) else runs)
@@ -203,6 +204,19 @@ def compare(runs:Annotated[str, 'run folders (or their results.json), one per se
     if plot and rows:
         atomic_write(plot, gap_figure(rows).to_html(include_plotlyjs=True, full_html=True))
         print(f"\nfigure: {plot}")
+    if split: print_split(res, names, split)
+
+def print_split(res:list, # the runs' results
+                names:list, # where each came from
+                split:str # 'A,B': two methods of the runs
+               ):
+    "Print the gap A - B of each shot group with its features part and its classifier part (`split_gap`), or say why it cannot"
+    ab = [s.strip() for s in split.split(',')]
+    if len(ab) != 2: raise UserError(f"--split {printable(split)}: give two methods, as A,B.")
+    if not (parts := [dict(group=g, part=p, **r) for g in ('all', 'many', 'medium', 'few') for p, row in split_gap(res, *ab, g, names).items() if row for r in gap_rows([row])]):
+        raise UserError(f"--split {printable(split)}: no seed has probes of both (runs of an older cbd_nb have none; resume them with the kit of now to add them).")
+    print(f"\n{ab[0]} - {ab[1]}: features (probe against probe) and classifier (own head against probe)")
+    print(format_table([{k: v for k, v in r.items() if k != 'gap'} for r in parts]))
 
 # %% ../nbs/10_cli.ipynb #7a90c6f5
 COMMANDS = {'run': run, 'methods': methods, 'data': data, 'bench': bench, 'tutorials': tutorials, 'compare': compare}

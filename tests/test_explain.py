@@ -70,3 +70,25 @@ def test_resume_adds_the_explanation_to_an_older_run_without_training(done, tmp_
             # the same probe, computed again on the network reloaded from its checkpoint, whose features differ from the in-memory one's by ~1e-6
             # (another memory layout, other kernels): a test image near the boundary may flip, which moves a class-averaged accuracy by ~0.003
             assert abs(v['probe']['linear']['all'] - res['methods'][k]['probe']['linear']['all']) < 0.02, k
+
+def test_compare_splits_a_gap_into_features_and_classifier(tmp_path):
+    "`cbd-nb compare --split A,B`: per shot group, the gap and its two parts, which add up seed by seed; runs without probes are told what to do"
+    import subprocess
+    from cbd_nb.compare import read_runs, split_gap
+    for s in (0, 1): Run(get_recipe('digits-lt', epochs=1, seed=s, methods='CE,CB-scratch'), tmp_path/f's{s}', progress=False).all()
+    runs, names = read_runs([tmp_path/'s0', tmp_path/'s1'])
+    for g in ('all', 'few'):
+        p = split_gap(runs, 'CB-scratch', 'CE', g, names)
+        assert p['total']['seeds'] == 2
+        assert p['total']['per_seed'] == pytest.approx([f + c for f, c in zip(p['features']['per_seed'], p['classifier']['per_seed'])], abs=0.02)
+    out = subprocess.run(['cbd-nb', 'compare', str(tmp_path/'s0'), str(tmp_path/'s1'), '--split', 'CB-scratch,CE'], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    table = out.stdout.split('features (probe against probe)')[1]
+    rows = [l.split()[:2] for l in table.splitlines()[3:]]
+    assert rows == [[g, part] for g in ('all', 'many', 'medium', 'few') for part in ('total', 'features', 'classifier')]
+    for s in (0, 1):                                                                # as an older kit wrote them: no probes
+        f = tmp_path/f's{s}'/'results.json'; d = json.loads(f.read_text())
+        for v in d['methods'].values(): v.pop('probe', None)
+        f.write_text(json.dumps(d))
+    out = subprocess.run(['cbd-nb', 'compare', str(tmp_path/'s0'), str(tmp_path/'s1'), '--split', 'CB-scratch,CE'], capture_output=True, text=True)
+    assert out.returncode != 0 and 'no seed has probes of both' in out.stderr and len(out.stderr.strip().splitlines()) == 1
