@@ -88,18 +88,19 @@ def explanation(net:nn.Module, # the method's network
                 counts:torch.Tensor, # training images per class
                 seed:int=0, # seed of the probe and the silhouette's draw
                 device=None, # None: CUDA if available
-                cache:dict|None=None, # features' fingerprint -> probe, shared by the methods that adapt one network
+                cache:dict|None=None, # features' fingerprint -> probe, shared by the methods that adapt one network (no features kept: a large test set's would fill memory)
                 shape:bool=True # also measure `class_geometry` (a method that trains its own network)
                )->dict:
     "A method's `test_cost`; for a `Net` also the `probe` of its frozen features (with its seconds) and, with `shape`, their `class_geometry`"
     res, cache = dict(test_cost=test_cost(net, test)), {} if cache is None else cache
     if not isinstance(net, Net): return res
     key = state_hash(nn.ModuleList([net.body, net.proj]))
-    if key not in cache:
+    if key in cache: fte = features(net, test, device) if shape else None   # a body probed before (a compute-matched row that kept its base's network)
+    else:
         t0 = time.perf_counter()
-        f = [features(net, s, device) if s is not None else None for s in (train, val, test)]
-        cache[key] = dict(probe(*f, counts, seed, device), seconds=round(time.perf_counter() - t0, 2)), f[2]
-    res['probe'], fte = cache[key]
+        *f, fte = [features(net, s, device) if s is not None else None for s in (train, val, test)]
+        cache[key] = dict(probe(*f, fte, counts, seed, device), seconds=round(time.perf_counter() - t0, 2))
+    res['probe'] = cache[key]
     if shape: res['geometry'] = class_geometry(fte, len(counts), seed=seed)
     return res
 
