@@ -52,6 +52,8 @@ for v in "${views[@]}"; do
     explain)                                                         # issue 34, seeds 5 on (seeds 0-4 kept no networks): the plain ensembles, the teacher's row, and on --resume
       go shared --methods CE,LA-loss,LDAM-DRW,ENS-LDAM-DRW@CBD,ENS-LDAM-DRW@CBD-ENS   # each older row's probe, test-time cost and feature shape (from its checkpoints)
       go cbd --methods CB-scratch,teacher,CBD,CBD-ENS,ENS-teachers ;;                 # (a new seed: runs the shared and cbd views with these rows)
+    explain-shared) go shared --methods CE,LA-loss,LDAM-DRW,ENS-LDAM-DRW@CBD,ENS-LDAM-DRW@CBD-ENS ;;   # explain's two halves, to run side by side
+    explain-cbd) go cbd --methods CB-scratch,teacher,CBD,CBD-ENS,ENS-teachers ;;
     matched)                                                         # single networks with CBD's 200 network-epochs: CB-scratch@CBD in the cbd folder (after cbd),
       go cbd --methods CB-scratch,teacher,CBD,CBD-ENS,ENS-teachers,CB-scratch@CBD   # LDAM-DRW@CBD in a folder of its own, added to the shared file over the very LDAM-DRW network it records
       add shared matched-ldam --methods LDAM-DRW,LDAM-DRW@CBD ;;     # (train it with that file's versions.threads, or the merge refuses)

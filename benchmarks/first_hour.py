@@ -14,7 +14,7 @@ import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 from cbd_nb.core import save_json
-from cbd_nb.learner import native_bf16
+from cbd_nb.core import precision
 from cbd_nb.core import versions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def tutorial(path:Path, # a notebook under nbs/
         return dt
 
 def run(what:str='both', out:str|None=None, save:bool=False):
-    prec = 'bf16' if native_bf16(torch.device('cpu')) else 'fp32'
+    prec = precision(torch.device('cpu'))
     v = versions()
     isa = torch.backends.cpu.get_cpu_capability().lower()   # the kernels torch runs: ATEN_CPU_CAPABILITY=avx2 with CBD_PRECISION=fp32 stands in for a CPU without AVX-512
     rec = dict(date=time.strftime('%Y-%m-%d'), cpu=v['cpu'], cpus=v['cpus'], isa=isa, precision=prec, torch=v['torch'], cbd_nb=v['cbd_nb'],

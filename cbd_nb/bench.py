@@ -19,7 +19,8 @@ from .models import create_model, Distiller
 from .losses import CBDLoss
 from .models import fuse_bn
 from .augment import Augment, to_float
-from .learner import Learner, Schedule, ce_loss, native_bf16
+from .learner import Learner, Schedule, ce_loss
+from .core import native_bf16
 from .steps import make_runner
 from .evaluate import get_preds
 from .recipes import get_recipe

@@ -6,8 +6,8 @@ Docs: https://cbd-nb.github.io/cbd_nb/learner.html.md"""
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback', 'cosine_lr', 'Schedule',
-           'ce_loss', 'dist_info', 'init_distributed', 'rank_device', 'rank_sampler', 'native_bf16', 'Learner',
-           'Recorder', 'ProgressCallback', 'NaNGuard', 'CheckpointCallback']
+           'ce_loss', 'dist_info', 'init_distributed', 'rank_device', 'rank_sampler', 'Learner', 'Recorder',
+           'ProgressCallback', 'NaNGuard', 'CheckpointCallback']
 
 # %% ../nbs/06_learner.ipynb #3c84aa35
 import copy, math, os, time
@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from fastcore.basics import patch, store_attr
-from .core import UserError, default_device, set_seed
+from .core import UserError, default_device, set_seed, native_bf16
 from .datasets import Tensors
 from .samplers import ClassPowerSampler
 from .augment import to_float
@@ -123,16 +123,6 @@ def rank_sampler(sampler, # a `cbd_nb` sampler, or None for instance sampling
     s = copy.copy(sampler)
     s.rank, s.world_size = rank, world_size
     return s
-
-# %% ../nbs/06_learner.ipynb #5eef90b4
-def native_bf16(device:torch.device # the device that trains
-               )->bool:
-    "Whether to train in bf16 autocast on `device`: on any CUDA GPU, or a CPU with AVX512-BF16 or AMX instructions, unless `CBD_PRECISION=fp32`"
-    if (p := os.environ.get('CBD_PRECISION', '')) not in ('', 'fp32', 'auto'):
-        raise UserError(f"CBD_PRECISION={p!r} is not a precision: set fp32 (train in fp32 everywhere, as a CPU without bf16 does) or leave it unset.")
-    if p == 'fp32': return False
-    if device.type == 'cuda': return True
-    return device.type == 'cpu' and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 # %% ../nbs/06_learner.ipynb #6ac8f37e
 class Learner:

@@ -61,7 +61,7 @@ def test_resume_adds_the_explanation_to_an_older_run_without_training(done, tmp_
     mtimes = {p.name: p.stat().st_mtime_ns for p in (old/'checkpoints').iterdir()}
     run = Run(r, old, resume=True, progress=False)
     again = run.all()
-    assert run.started == []                                                       # no network trained
+    assert run.networks.started == []                                                       # no network trained
     assert {p.name: p.stat().st_mtime_ns for p in (old/'checkpoints').iterdir()} == mtimes
     for k, v in again['methods'].items():
         assert v['test_cost'] == res['methods'][k]['test_cost'], k

@@ -8,7 +8,7 @@ def test_ldam_scale_reaches_the_network_and_its_record(tmp_path):
     r = get_recipe('digits-lt', epochs=1, methods='LDAM-DRW', ldam_s=20.)
     run = Run(r, tmp_path/'s20', progress=False)
     res = run.all()
-    assert run.nets['ldam-drw'].classifier.scale.item() == 20.
+    assert run.networks.nets['ldam-drw'].classifier.scale.item() == 20.
     assert load_checkpoint(tmp_path/'s20'/'checkpoints'/'ldam-drw.pt')['made']['recipe']['ldam_s'] == 20.
     assert res['recipe']['ldam_s'] == 20.
     with pytest.raises(ValueError, match="another recipe.*ldam_s"):                # a resume at another scale is refused, naming the setting

@@ -3,7 +3,8 @@ import json, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from cli_util import digits
-from cbd_nb.pipeline import Run, fingerprint
+from cbd_nb.pipeline import Run
+from cbd_nb.networks import fingerprint
 from cbd_nb.recipes import get_recipe
 from cbd_nb.methods import Method, METHODS
 from cbd_nb.checkpoint import save_model

@@ -7,7 +7,8 @@ import pytest, torch
 from cli_util import digits, interrupted, one_line, finish_done, DONE, TINY
 from cbd_nb.cli import main
 from cbd_nb.core import FolderBusy
-from cbd_nb.pipeline import Run, fingerprint
+from cbd_nb.pipeline import Run
+from cbd_nb.networks import fingerprint
 from cbd_nb.tutorials import finished_run
 from cbd_nb.recipes import get_recipe
 
@@ -138,7 +139,7 @@ def test_second_run_in_one_process_is_refused(tmp_path):
 
 def test_trained_after_all_is_a_clear_error(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False, methods='CE'); run.all()
-    assert run.trained('ce') is run.nets['ce']                  # what it trained stays readable
+    assert run.trained('ce') is run.networks.nets['ce']                  # what it trained stays readable
     with pytest.raises(Exception, match=r'is closed .*Run\(\.\.\., resume=True\)'): run.trained('la-loss')
 
 # 9. results are resumed only on the data that made them

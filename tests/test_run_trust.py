@@ -5,7 +5,8 @@ import pytest, torch
 from cli_util import digits, interrupted
 from cbd_nb.core import umask
 from cbd_nb.models import create_model
-from cbd_nb.pipeline import Run, fingerprint
+from cbd_nb.pipeline import Run
+from cbd_nb.networks import fingerprint
 from cbd_nb.recipes import get_recipe
 from cbd_nb.methods import Method, methods_table
 
@@ -131,7 +132,7 @@ def test_methods_subset(tmp_path):
 def test_own_wall_time(tmp_path, monkeypatch):
     "A network's seconds exclude the networks it trained first (before: cbd-ens counted its teachers)"
     clock = [0.]                                    # a clock that moves only when a build says so, whatever the machine's load
-    monkeypatch.setattr('cbd_nb.pipeline.time.perf_counter', lambda: clock[0])
+    monkeypatch.setattr('cbd_nb.networks.time.perf_counter', lambda: clock[0])
     def work(s): clock[0] += s
     net = lambda: create_model('resnet8', 10, 1)
     table = methods_table([Method('A', lambda x: (work(2.), net())[1], network='a'),

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np, pytest, torch
 from cbd_nb.pipeline import Run
 from cbd_nb.core import versions
-from cbd_nb.learner import native_bf16
+from cbd_nb.core import precision
 from cbd_nb.recipes import get_recipe, with_added
 from cbd_nb.methods import Method
 from cbd_nb.builds import missing_builds
@@ -41,7 +41,7 @@ def run_like(old:dict, tmp_path, **overrides)->dict:
     finally: torch.set_num_threads(threads)
 
 def compare(name, tmp_path, exact_only=False, **overrides):
-    prec = 'bf16' if native_bf16(torch.device('cpu')) else 'fp32'
+    prec = precision(torch.device('cpu'))
     fs = goldens(name, prec)
     if not fs: pytest.skip(f'no golden results for {name} in {prec} (this CPU trains in {prec})')
     f, isa = fs[0], torch.backends.cpu.get_cpu_capability().lower()
