@@ -18,7 +18,7 @@ from .data import shot_groups
 from .methods import METHODS, teacher_specs
 from .results import check_results, results_table, class_avg_se, counts_summary, read_views, gap_table, method_cost, known_costs, BENCH_RESULTS
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, cost_plot
-from .compare import t_quantile
+
 
 # %% ../nbs/08b_report.ipynb #ec65296e
 BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the five-seed benchmark
@@ -37,23 +37,23 @@ def what_differs(results:dict, # what `Run.all` returns
     if not diff: return f"{h(a)} and {h(b)} share their head, schedule and compute here, so the gap between them is their methods'." if len(known) == len(_WORDS) else ''
     return f"{h(a)} and {h(b)} differ in more than their methods: {'; '.join(diff)}. Part of the gap may come from that: the benchmark's controls hold such factors equal."
 
-CONTROL_HEADERS = ('gap (a - b)', 'what is held equal', 'seeds', 'points (a - b) ± s.e.', 'seeds a leads - b leads')   # the controls table's columns
+CONTROL_HEADERS = ('gap (a - b)', 'what is held equal', 'seeds', 'points (a - b)', '95 % interval', 'seeds a leads - b leads', 'label')   # the controls table's columns
 
 def controls(rows:list[dict] # `cbd_nb.results.gap_table` of the benchmark's controls
             )->str:
     "HTML: the benchmark's controls as a table (each gap as published and with one factor held equal, paired over its seeds) and one sentence of takeaway; '' without rows"
     if not rows: return ''
     h = lambda v: html.escape(str(v))
-    pm = lambda r: f"{r['points']:+.1f}" + (f" ± {r['se']:.1f}" if r['se'] is not None else '')
+    iv = lambda r: f"[{r['lo']:+.1f}, {r['hi']:+.1f}]" if r['lo'] is not None else '-'
     tr = lambda cells, tag='td': "<tr class='control'>" + ''.join(f'<{tag}>{h(v)}</{tag}>' for v in cells) + '</tr>'
-    clear = [r for r in rows if r['se'] is not None and abs(r['points']) > t_quantile(r['seeds'] - 1) * r['se']]   # its 95 % interval excludes 0, as `cbd_nb.compare.gap` labels it
+    clear = [r for r in rows if r['label'] == 'resolved']   # its 95 % interval excludes 0 (`cbd_nb.results.paired_gap`, as `cbd-nb compare` labels it)
     big = max(rows, key=lambda r: abs(r['points']))
     return ("<h3>What the benchmark's controls show</h3><table class='controls'>"
-            f"<caption>The <a href='{BENCHMARK_URL}'>five-seed benchmark</a>'s controls (fmnist-lt-small, fp32): each headline gap as published, then with one factor "
-            "held equal; points: the mean per-seed difference a - b and its standard error over the seeds that ran both sides.</caption>"
-            + tr(CONTROL_HEADERS, 'th') + ''.join(tr((r['gap'], r['held'], r['seeds'], pm(r), r['leads'])) for r in rows) + '</table>'
+            f"<caption>The <a href='{BENCHMARK_URL}'>benchmark</a>'s controls (fmnist-lt-small, fp32, up to {max(r['seeds'] for r in rows)} seeds): each headline gap as published, then with one factor "
+            "held equal; points: the mean per-seed difference a - b over the seeds that ran both sides, with its 95 % interval (Student's t); resolved where the interval excludes 0.</caption>"
+            + tr(CONTROL_HEADERS, 'th') + ''.join(tr((r['gap'], r['held'], r['seeds'], f"{r['points']:+.1f}", iv(r), r['leads'], r['label'])) for r in rows) + '</table>'
             f"<p>Takeaway: {len(clear)} of these {len(rows)} gaps are resolved at their seeds (their 95 % interval excludes 0) and the rest are level within the noise; the largest, "
-            f"{h(big['gap'])} ({h(big['held'])}), is {h(pm(big))} points.</p>")
+            f"{h(big['gap'])} ({h(big['held'])}), is {big['points']:+.1f} points {h(iv(big))}.</p>")
 
 def benchmark_controls(folder:Path=BENCH_RESULTS/'controls' # the controls' result files (a source checkout's nbs/benchmarks/results/controls)
                       )->list[dict]:

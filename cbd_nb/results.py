@@ -7,8 +7,9 @@ Docs: https://cbd-nb.github.io/cbd_nb/results.html.md"""
 # %% auto #0
 __all__ = ['RESULT_RULES', 'METHOD_RULES', 'PER_CLASS', 'RECIPE_FIELDS', 'RESULTS_LIMIT', 'CONTROL_GAPS', 'TIME_FIELDS',
            'BENCH_RESULTS', 'dict_of', 'check_results', 'read_results', 'network_of', 'method_cost', 'known_costs',
-           'results_table', 'mean_std', 'seeds_table', 'paired', 'read_views', 'view_acc', 'view_gap', 'gap_table',
-           'matched_choices', 'class_avg_se', 'counts_summary', 'machine_class', 'earlier_seconds']
+           'results_table', 'mean_std', 'seeds_table', 't_quantile', 'seeds_needed', 'paired_gap', 'paired',
+           'read_views', 'view_acc', 'view_gap', 'gap_table', 'matched_choices', 'class_avg_se', 'counts_summary',
+           'machine_class', 'earlier_seconds']
 
 # %% ../nbs/08a_results.ipynb #12b8b986
 import json, math, re
@@ -201,15 +202,47 @@ def seeds_table(runs:list[dict], # `Run.all` results of the same recipe with dif
     return [{'method': m, **{('ECE %' if k == 'ece' else k): stat(m, k) for k in keys}} for m in runs[0]['methods']]
 
 # %% ../nbs/08a_results.ipynb #2806f9f0
+def t_quantile(df:int, # degrees of freedom
+               p:float=.975 # the quantile
+              )->float:
+    "Student's t quantile (scipy's)"
+    from scipy.stats import t   # imported when used: scipy takes a second to import
+    return float(t.ppf(p, df))
+
+def seeds_needed(mean:float, # the observed mean difference
+                 sd:float, # the observed sample standard deviation of the per-seed differences
+                 most:int=10_000 # give up beyond this many
+                )->int|None:
+    "The fewest seeds (at least 2) at which a difference `mean` with spread `sd` has a 95 % interval that excludes 0; None beyond `most` or for a zero difference"
+    if mean == 0: return None
+    if sd == 0: return 2
+    n = max(2, math.ceil((1.96 * sd / abs(mean)) ** 2))          # the normal approximation, then t's heavier tails
+    while n <= most and t_quantile(n - 1) * sd / math.sqrt(n) >= abs(mean): n += 1
+    return n if n <= most else None
+
+def paired_gap(d:list, # per-seed differences a - b, in points
+               a:str='a', # the first side's name, for `words`
+               b:str='b' # the second side's
+              )->dict:
+    "The one analysis of a gap: seeds, mean difference, its 95 % t interval (None for one seed), the seeds each side leads, the label (resolved where the interval excludes 0), words, the seeds it would need, and each difference"
+    d = np.asarray(d, float)
+    if not len(d): raise ValueError("paired_gap needs at least one per-seed difference.")
+    n, mean = len(d), float(d.mean())
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    half = t_quantile(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+    resolved = n > 1 and abs(mean) > half
+    return dict(seeds=n, points=round(mean, 2), lo=round(mean - half, 2) if n > 1 else None, hi=round(mean + half, 2) if n > 1 else None,
+                leads=f'{(d > 0).sum()}-{(d < 0).sum()}', label='resolved' if resolved else 'not resolved',
+                words=(f'{a} leads' if mean > 0 else f'{b} leads') if resolved else 'level within the noise',
+                seeds_needed=seeds_needed(mean, sd) if n > 1 else None, per_seed=[round(float(x), 2) for x in d])
+
 def paired(x:list, # one accuracy (%) per seed, for the first method
            y:list # the second method's, on the same seeds in the same order
           )->dict:
-    "Per-seed differences x - y in points: how many seeds, their mean, its standard error over seeds (None for one seed), the seeds each side leads, both means and each difference"
+    "`paired_gap` of the per-seed differences x - y, with both means (`of`)"
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or not len(x): raise ValueError(f"paired needs one accuracy per seed on each side, for the same seeds: got {len(x)} and {len(y)}.")
-    d = x - y
-    return dict(seeds=len(d), points=round(float(d.mean()), 1), se=round(float(d.std(ddof=1)) / len(d) ** .5, 1) if len(d) > 1 else None,
-                leads=f'{(d > 0).sum()}-{(d < 0).sum()}', of=f'{x.mean():.1f} - {y.mean():.1f}', per_seed=' '.join(f'{v:+.1f}' for v in d))
+    return {**paired_gap(x - y), 'of': f'{x.mean():.1f} - {y.mean():.1f}'}
 
 def read_views(folder:Path|str # holds `<view>-s<seed>.json` results files
               )->dict:
@@ -242,7 +275,10 @@ CONTROL_GAPS = [   # (gap, what differs or is held equal, side a, side b): the b
     ('LDAM-DRW - LA-loss', 'as published: cosine against linear head', _LDAM, ('shared', 'LA-loss')),
     ('LDAM-DRW - LA-loss', 'both with a cosine head', _LDAM, ('head-cosine', 'LA-loss')),
     ('CE cosine - CE linear', 'the head alone: same loss, sampling and schedule', ('head-cosine', 'CE'), _CE),
+    ('LDAM-DRW - LA-loss', 'both cosine at scale 20 (LDAM-DRW with --ldam-s 20)', ('scale', 'LDAM-DRW'), ('head-cosine', 'LA-loss')),
     ("LDAM-DRW authors' - shared", "the authors' schedule against the kit's", ('authors', 'LDAM-DRW'), _LDAM),
+    ("LA-loss authors' - shared", "the authors' schedule against the kit's", ('authors', 'LA-loss'), ('shared', 'LA-loss')),
+    ('LDAM-DRW - LA-loss', "each with its authors' schedule", ('authors', 'LDAM-DRW'), ('authors', 'LA-loss')),
     ('CBD - CB-scratch', 'as published: both cosine, 200 against 100 network-epochs', _CBD, ('cbd', 'CB-scratch')),
     ('CBD - CB-scratch', 'both with a linear head', ('head-linear', 'CBD'), ('head-linear', 'CB-scratch')),
     ('CB-scratch cosine - linear', 'the head alone, class-balanced', ('cbd', 'CB-scratch'), ('head-linear', 'CB-scratch')),

@@ -5,7 +5,7 @@ from cbd_nb.methods import METHODS
 from cbd_nb.pipeline import Run
 from cbd_nb.recipes import get_recipe
 from cbd_nb.report import report_html, report_figures, verdict
-from cbd_nb.results import results_table, class_avg_se
+from cbd_nb.results import results_table, class_avg_se, paired_gap
 from cbd_nb.viz import method_color, SHOT_COLORS, accuracy_vs_frequency, shot_bars, weight_norm_plot, reliability_diagram
 
 def fake_results(accs=(.6, .9, .7), n_test=30):
@@ -106,20 +106,21 @@ def test_tail_lift_of_the_students_over_their_teacher():
     no_teacher = lesson(tail_results(**{k: v for k, v in TAIL.items() if k != 'teacher'}))
     assert not [s for s in no_student + no_teacher if 'students distilled' in s]          # said only when the teacher and a student ran
 
-CONTROLS = [dict(gap='LDAM-DRW - LA-loss', held='as published: cosine against linear head', seeds=5, points=4.4, se=0.6, leads='5-0'),
-            dict(gap='LDAM-DRW - LA-loss', held='both with a cosine head', seeds=5, points=0.8, se=0.4, leads='4-1'),
-            dict(gap='CE cosine - CE linear', held='the head alone', seeds=5, points=7.8, se=0.5, leads='5-0'),
-            dict(gap='CBD - CB-scratch', held='as published', seeds=1, points=-0.3, se=None, leads='0-1')]
+CONTROLS = [dict(gap='LDAM-DRW - LA-loss', held='as published: cosine against linear head', **paired_gap([4, 5, 3.5, 5, 4.5])),   # the one analysis of a gap
+            dict(gap='LDAM-DRW - LA-loss', held='both with a cosine head', **paired_gap([0.5, 1.5, -0.5, 1, 1.5])),
+            dict(gap='CE cosine - CE linear', held='the head alone', **paired_gap([7.5, 8, 7, 8.5, 8])),
+            dict(gap='CBD - CB-scratch', held='as published', **paired_gap([-0.3]))]
 
 def test_controls_are_a_table_with_one_sentence_of_takeaway(monkeypatch):
     c = controls(CONTROLS)
     head, body = c.split('</caption>')[1].split('</table>')
     cells = [re.findall(r'<t[hd]>(.*?)</t[hd]>', r) for r in re.findall(r'<tr[^>]*>(.*?)</tr>', head)]
-    assert cells[0] == list(CONTROL_HEADERS) and len(cells) == 5 and all(len(r) == 5 for r in cells)
-    assert cells[1] == ['LDAM-DRW - LA-loss', 'as published: cosine against linear head', '5', '+4.4 ± 0.6', '5-0'] and cells[4][3] == '-0.3'
+    assert cells[0] == list(CONTROL_HEADERS) and len(cells) == 5 and all(len(r) == 7 for r in cells)
+    assert cells[1] == ['LDAM-DRW - LA-loss', 'as published: cosine against linear head', '5', '+4.4', '[+3.6, +5.2]', '5-0', 'resolved']
+    assert cells[2][4:] == ['[-0.2, +1.8]', '4-1', 'not resolved'] and cells[4][3:] == ['-0.3', '-', '0-1', 'not resolved']   # one seed: no interval
     takeaway = text(body)
     assert takeaway.count('. ') == 0 and takeaway == ('Takeaway: 2 of these 4 gaps are resolved at their seeds (their 95 % interval excludes 0) and the rest are level within the noise; '
-                                                     'the largest, CE cosine - CE linear (the head alone), is +7.8 ± 0.5 points.')
+                                                     'the largest, CE cosine - CE linear (the head alone), is +7.8 points [+7.1, +8.5].')
     monkeypatch.setattr(report, 'benchmark_controls', lambda: CONTROLS)
     page = report_html(tail_results(**TAIL))
     assert page.index('students distilled') < page.index("<table class='controls'>") < page.index('<h2>Results')
