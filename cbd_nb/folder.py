@@ -11,7 +11,10 @@ __all__ = ['RUN_MARK', 'not_a_run', 'holds_work', 'refuse_link', 'check_folder',
 # %% ../nbs/08c_folder.ipynb #e23e9794
 import json, os, time
 from pathlib import Path
-from .core import UserError, atomic_write, read_bounded, save_json, clean_tmp, FolderLock
+from .core import UserError, atomic_write, read_bounded, save_json, clean_tmp, printable, FolderLock
+from .results import read_results
+from .recipes import with_added
+from fastcore.basics import patch
 
 # %% ../nbs/08c_folder.ipynb #1ab1e2e4
 RUN_MARK = '.cbd-nb-run'   # the file a run writes first: what makes a folder a run folder of the kit
@@ -136,3 +139,32 @@ class Store:
         "Raise a `UserError` if the store was closed (`Run.all` closes it when it ends)"
         if self.closed: raise UserError(f"This run of {self.out} is closed (run.all() and run.close() release the folder), so it trains and writes nothing more: "
                                         "open the folder again with Run(..., resume=True).")
+
+# %% ../nbs/08c_folder.ipynb #f01de002
+@patch
+def resumed(self:Store, recipe:dict, # the run's recipe, as `dataclasses.asdict` gives it
+            table:dict, # name -> `Method`: the methods a results file may hold
+            methods:list, # the names of the methods this run runs
+            data:str, # the checksum of this run's training and validation data
+            split:dict|None=None # this run's split (`split_key`), checked against split.json where both exist
+           )->dict:
+    "The folder's results.json ({} if none), read within bounds and checked against this run: known methods, the same recipe, none dropped, the same data"
+    p = self.out/'results.json'
+    if not p.exists(): return {}
+    prev = read_results(p)        # within a size cap, as JSON, field by field; else one line naming the file
+    if (bad := [k for k in prev.get('methods', {}) if k not in table]):
+        raise ValueError(f"{p} has results of method(s) that this run's table does not hold: {', '.join(map(repr, bad))}. The file was edited, "
+                         "or made with other methods: delete those entries, or run without --resume.")
+    saved = with_added(dict(prev.get('recipe') or {}))   # settings added since are at the value that meant then
+    if (diff := {k: (saved.get(k), v) for k, v in recipe.items() if saved.get(k) != v and k != 'methods'}):
+        raise ValueError(f"{self.out} holds a run of another recipe (saved vs now: {diff}): use another --out, or drop --resume to start over.")
+    if (dropped := [n for n in prev.get('methods', {}) if n not in methods]):
+        raise ValueError(f"{self.out} holds a run that also ran {', '.join(dropped)}, which this run's --methods leaves out: a resume may add methods "
+                         "to a run, not drop them. Name them in --methods too, or use another --out.")
+    why, s = None, self.out/'split.json'
+    if prev.get('data', data) != data: why = f"data checksum {printable(prev['data'])[:20]} there, {data} now"
+    elif prev.get('seed', recipe['seed']) != recipe['seed']: why = f"seed {printable(prev['seed'])[:20]} there, {recipe['seed']} now"
+    elif split and s.exists() and saved_split(s) != split: why = f"{s.name} holds another split"
+    if why: raise ValueError(f"{p} was made from other data than this run's ({why}: another seed, split or data files), so its "
+                             "results cannot be resumed: start over with --replace (the run is moved aside), or use another --out.")
+    return prev

@@ -118,6 +118,13 @@ def vouched(self:Networks, name:str, # a network name
     return False
 
 @patch
+def check(self:Networks, names:list # the networks the run may train
+         ):
+    "Before a resume starts: raise a ValueError for any of `names` whose checkpoint was made by another run (`check_made`)"
+    for name in names:
+        if (p := self.store.ckpt(name)).exists(): check_made(load_checkpoint(p).get('made'), self.made(name), p)
+
+@patch
 def reuse(self:Networks, name:str, # a network name
           p:Path # its checkpoint
          ):

@@ -77,6 +77,7 @@ def load(self:Run, root # data folder, as for `load_lt`
     self.results = self.check_resume() if self.resume else {}
     self.networks = Networks(self.store, self.results, lambda n: self.made(n), lambda n: self.maker(n), lambda n: self.built_on(n),   # name -> network, trained or reused
                              dict(arch=r.arch, n_classes=self.n_classes, width=r.width), self.clock, lambda n: self.busy(n), self.resume, self.readonly, self.note)
+    if self.resume: self.networks.check(self.net_names())   # every checkpoint this run may reuse was made by this run's recipe, from its data
     if (seen := d.overlap('test')): self.note(f"{seen} of the {len(d.test)} test images are also training images: the test accuracies overstate every method")
     if (overlap := d.overlap('val')): self.note(f"{overlap} of the {len(self.val)} validation images are also training images (classes with too few images "
                           "outside the long-tailed subset): what is chosen on the validation split (τ, best epochs) has seen them in training")
@@ -101,47 +102,10 @@ def note(self:Run, msg:str # what the user should know
     if self.main: print(f"cbd-nb: {printable(msg)}", file=sys.stderr)   # names and records from the folder's files may hold terminal escapes
 
 @patch
-def _load_results(self:Run):
-    p = self.out/'results.json'
-    if not p.exists(): return {}
-    res = read_results(p)        # within a size cap, as JSON, field by field; else one line naming the file
-    if (bad := [k for k in res.get('methods', {}) if k not in self.table]):
-        raise ValueError(f"{p} has results of method(s) that this run's table does not hold: {', '.join(map(repr, bad))}. The file was edited, "
-                         "or made with other methods: delete those entries, or run without --resume.")
-    return res
-
-@patch
 def check_resume(self:Run)->dict:
-    "The results to resume from, after checking that they and every checkpoint this run may reuse were made by this run's recipe"
-    prev = self._load_results()
-    saved = with_added(dict(prev.get('recipe') or {}))   # settings added since are at the value that meant then
-    now = asdict(self.r)
-    if prev and (diff := {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k != 'methods'}):
-        raise ValueError(f"{self.out} holds a run of another recipe (saved vs now: {diff}): use another --out, or drop --resume to start over.")
-    if prev: self.check_added(list(prev['methods'])); self.check_data(prev)
-    for name in self.net_names():
-        p = self.ckpt(name)
-        if p.exists(): check_made(load_checkpoint(p).get('made'), self.made(name), p)
-    return prev
-
-@patch
-def check_added(self:Run, done:list # the methods the results file of the run being resumed holds
-               ):
-    "Raise a ValueError unless this run's methods include those done: a resume may add methods to a run folder, not drop them"
-    if (dropped := [n for n in done if n not in {m.name for m in self.methods}]):
-        raise ValueError(f"{self.out} holds a run that also ran {', '.join(dropped)}, which this run's --methods leaves out: a resume may add methods "
-                         "to a run, not drop them. Name them in --methods too, or use another --out.")
-
-@patch
-def check_data(self:Run, prev:dict # the results being resumed
-              ):
-    "Raise a ValueError unless `prev` was made from this run's data: the seed and data checksum it records, and the folder's split.json"
-    why, s = None, self.out/'split.json'
-    if prev.get('data', self.data_sum) != self.data_sum: why = f"data checksum {printable(prev['data'])[:20]} there, {self.data_sum} now"
-    elif prev.get('seed', self.r.seed) != self.r.seed: why = f"seed {printable(prev['seed'])[:20]} there, {self.r.seed} now"
-    elif self.data.split and s.exists() and saved_split(s) != split_key(asdict(self.data.split)): why = f"{s.name} holds another split"
-    if why: raise ValueError(f"{self.out/'results.json'} was made from other data than this run's ({why}: another seed, split or data files), so its "
-                             "results cannot be resumed: start over with --replace (the run is moved aside), or use another --out.")
+    "The results to resume from: the folder's results.json, checked against this run (`Store.resumed`)"
+    split = self.data.split and split_key(asdict(self.data.split))
+    return self.store.resumed(asdict(self.r), self.table, [m.name for m in self.methods], self.data_sum, split)
 
 @patch
 def start(self:Run):
@@ -159,7 +123,6 @@ def write(self:Run, path:Path, # a file in the output folder
 def close(self:Run):
     "Release the output folder for other runs; the run trains and writes nothing more"
     self.store.close()
-
 
 # %% ../nbs/08_pipeline.ipynb #625df6e3
 @patch
