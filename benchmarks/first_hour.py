@@ -13,9 +13,7 @@ CPU without bf16 on one that has it: `CBD_PRECISION=fp32 ATEN_CPU_CAPABILITY=avx
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
-from cbd_nb.core import save_json
-from cbd_nb.core import precision
-from cbd_nb.core import versions
+from cbd_nb.core import save_json, precision, versions
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -237,12 +237,14 @@ def paired_gap(d:list, # per-seed differences a - b, in points
                 seeds_needed=seeds_needed(mean, sd) if n > 1 else None, per_seed=[round(float(x), 2) for x in d])
 
 def paired(x:list, # one accuracy (%) per seed, for the first method
-           y:list # the second method's, on the same seeds in the same order
+           y:list, # the second method's, on the same seeds in the same order
+           a:str='a', # the first method's name, for `words`
+           b:str='b' # the second's
           )->dict:
     "`paired_gap` of the per-seed differences x - y, with both means (`of`)"
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or not len(x): raise ValueError(f"paired needs one accuracy per seed on each side, for the same seeds: got {len(x)} and {len(y)}.")
-    return {**paired_gap(x - y), 'of': f'{x.mean():.1f} - {y.mean():.1f}'}
+    return {**paired_gap(x - y, a, b), 'of': f'{x.mean():.1f} - {y.mean():.1f}'}
 
 def read_views(folder:Path|str # holds `<view>-s<seed>.json` results files
               )->dict:
@@ -268,7 +270,8 @@ def view_gap(ctl:dict, # seed -> view -> method -> results, from `read_views`
             )->dict:
     "`paired` differences a - b over the seeds that ran both sides; {} where none did"
     xy = [(x, y) for s in sorted(ctl) if (x := view_acc(ctl, s, a)) is not None and (y := view_acc(ctl, s, b)) is not None]
-    return paired(*zip(*xy)) if xy else {}
+    name = lambda side: '{1} ({0})'.format(*(side if isinstance(side, tuple) else side[0]))   # 'LDAM-DRW (shared)'
+    return paired(*zip(*xy), name(a), name(b)) if xy else {}
 
 _LDAM, _CBD, _CE = ('shared', 'LDAM-DRW'), ('cbd', 'CBD'), ('shared', 'CE')
 CONTROL_GAPS = [   # (gap, what differs or is held equal, side a, side b): the benchmark's headline gaps and their controls

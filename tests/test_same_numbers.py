@@ -18,8 +18,7 @@ import json, os
 from pathlib import Path
 import numpy as np, pytest, torch
 from cbd_nb.pipeline import Run
-from cbd_nb.core import versions
-from cbd_nb.core import precision
+from cbd_nb.core import versions, precision
 from cbd_nb.recipes import get_recipe, with_added
 from cbd_nb.methods import Method
 from cbd_nb.builds import missing_builds
