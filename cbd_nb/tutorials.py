@@ -1,4 +1,4 @@
-"""`cbd-nb tutorials DEST`: the five tutorials, with the finished runs and benchmark results they read, copied out of the installed package into a folder of your own, where they run.
+"""`cbd-nb tutorials DEST`: the six tutorials, with the finished runs and benchmark results they read, copied out of the installed package into a folder of your own, where they run.
 
 Docs: https://cbd-nb.github.io/cbd_nb/tutorials.html.md"""
 

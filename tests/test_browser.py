@@ -32,6 +32,7 @@ NOTEBOOKS = [   # every tutorial
     dict(path='tutorials/04_analysis.ipynb', figures=7, run_timeout=HANG, actions=[('select', 1, 3)],    # explore_tsne: highlight a class;
          reproduce=True),   # it trains nothing: its printed numbers must equal the committed ones (test_tutorial_outputs.py)
     dict(path='tutorials/05_gaps.ipynb', figures=1, run_timeout=HANG, reproduce=True),   # the gap's per-seed differences; reads the shipped controls, trains nothing
+    dict(path='tutorials/06_why_cbd.ipynb', figures=4, run_timeout=HANG, reproduce=True),   # the two cost views, the two geometry plots; reads the shipped controls, trains nothing
 ]
 
 pytest.importorskip('playwright.sync_api', reason='the playwright Python package is not installed (pip install playwright)')
