@@ -16,12 +16,13 @@ from pathlib import Path
 import torch
 from .data import shot_groups
 from .methods import METHODS, teacher_specs
+from .compare import read_runs, pool, gap
 from .results import check_results, results_table, class_avg_se, counts_summary, read_views, gap_table, method_cost, known_costs, BENCH_RESULTS
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, cost_plot
 
 
 # %% ../nbs/08b_report.ipynb #ec65296e
-BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the five-seed benchmark
+BENCHMARK_URL = 'https://cbd-nb.github.io/cbd_nb/benchmarks/fmnist_lt_small.html'   # the benchmark page
 _WORDS = {'head': lambda v: f'has a {v} head', 'schedule': lambda v: f'ran the {v} schedule', 'network_epochs': lambda v: f'spent {v} network-epochs'}   # what a row ran with, besides its method
 
 def what_differs(results:dict, # what `Run.all` returns
@@ -86,7 +87,7 @@ def verdict(results:dict, # what `Run.all` returns
                    f"has a standard error of about {se:.1f} points, and a difference smaller than about two standard errors ({2 * se:.1f} points) is not evidence: "
                    f"the lead of {gap:.1f} points over the runner-up is {'larger' if gap > 2 * se else 'not larger'} than that.")
     if len(rank) > 1 and (d := what_differs(results, best, rank[1])): res.append(d)
-    res.append(f"This is one run with one seed; for evidence across seeds, see the <a href='{BENCHMARK_URL}'>five-seed benchmark</a>.")
+    res.append(f"This is one run with one seed; for evidence across seeds, see the <a href='{BENCHMARK_URL}'>benchmark</a>.")
     return res
 
 # %% ../nbs/08b_report.ipynb #39a90225
@@ -150,24 +151,21 @@ def tail_lift(results:dict, # what `Run.all` returns
     return (f"On the few-shot classes the teacher, {h(t)}, reaches {few[t]:.1f} %, and the students distilled from it on class-balanced batches reach "
             + ' and '.join(map(part, studs)) + (': the tail gains more than the classes on average' if all(f > a for f, a in lift.values()) else '') + '.')
 
-def _mean_all(runs:list, m:str)->float|None:
-    xs = [100 * r['methods'][m]['all'] for r in runs if m in r.get('methods', {})]
-    return sum(xs) / len(xs) if xs else None
-
 def longer_schedule(results:dict, # what `Run.all` returns, `counted`
                     table:dict|None=None, # name -> `Method`; None: `METHODS`
-                    bench:list|None=None # results of the five-seed benchmark (`benchmark_runs`); None: none quoted
+                    bench:list|None=None # every run of the benchmark's recipe (`benchmark_runs`); None: none quoted
                    )->str:
-    "A sentence of HTML where a method beats the student: by how much, why a briefly trained teacher holds the student back, and what the benchmark's longer schedule found"
+    "A sentence of HTML where a method beats the student: by how much, why a briefly trained teacher holds the student back, and the benchmark's gap between the two (`cbd_nb.compare.gap`: seeds paired, replications pooled)"
     s, h, acc = distillers(results, table)['student'], html.escape, {k: 100 * v['all'] for k, v in results['methods'].items()}
     if not s or not (ahead := [k for k in acc if acc[k] > acc[s] and k != s]): return ''
     best, ep = max(ahead, key=acc.get), results['recipe'].get('epochs')
-    b, sb = (_mean_all(bench, best), _mean_all(bench, s)) if bench else (None, None)
+    g = gap(pool(bench), best, s) if bench else None             # the one analysis of the gap, as the benchmark page gives it
     be = bench[0]['recipe'].get('epochs') if bench else None
     shorter = type(ep) is int and type(be) is int and ep < be                              # this run's schedule is the shorter: its teacher is weaker
     e = {k: h(str(v)) for k, v in bench[0]['recipe'].items()} if bench else {}
-    quote = (f" The <a href='{BENCHMARK_URL}'>five-seed benchmark</a> trained every network for {e.get('epochs')} epochs ({e.get('name')}, {e.get('arch')})"
-             f"{', a longer schedule than this run' + chr(39) + 's' if shorter else ''}: there {h(s)} averaged {sb:.1f} % and {h(best)} {b:.1f} %." if b is not None and sb is not None else '')
+    quote = (f" The <a href='{BENCHMARK_URL}'>benchmark</a> trained every network for {e.get('epochs')} epochs ({e.get('name')}, {e.get('arch')})"
+             f"{', a longer schedule than this run' + chr(39) + 's' if shorter else ''}: there {h(best)} − {h(s)} is {g['points']:+.2f} points over {g['seeds']} seeds"
+             + (f" (95 % interval [{g['lo']:+.2f}, {g['hi']:+.2f}])" if g['lo'] is not None else '') + f", {h(g['words'])}." if g else '')
     return (f"Here {h(best)} is ahead of {h(s)} by {acc[best] - acc[s]:.1f} points" + (f", with {ep} epochs per network" if ep is not None else '') +
             ": a student can only be as good as the features it follows" + (", and a teacher trained this briefly is weak." if shorter else '.') + quote)
 
@@ -182,11 +180,11 @@ def lesson(results:dict, # what `Run.all` returns
 def benchmark_runs(folder:Path=BENCH_RESULTS, # the benchmark's result files (a source checkout's nbs/benchmarks/results)
                    recipe:str='fmnist-lt-small' # the benchmark's recipe
                   )->list:
-    "The five-seed benchmark's results, read and checked; [] where the files are not there (an installed package)"
-    runs = []
-    for f in sorted(Path(folder).glob(f'{recipe}-s[0-9].json')):
-        r = json.loads(f.read_text()); check_results(r, f); runs.append(r)
-    return runs
+    "Every shipped run of the benchmark's recipe as published, read and checked (`read_runs`): its seeds' runs, the nine-method run and the controls' `shared` and `cbd` views; [] where the files are not there (an installed package)"
+    folder = Path(folder)
+    files = sorted(folder.glob(f'{recipe}-s[0-9].json')) + sorted(folder.glob(f'{recipe}-nine-methods*-s0.json')) \
+          + [p for v in ('shared', 'cbd') for p in sorted((folder/'controls').glob(f'{v}-s[0-9].json'))]
+    return read_runs(files)[0] if files else []
 
 # %% ../nbs/08b_report.ipynb #949c34e6
 def tsne_problem(results:dict # what `Run.all` returns, or a results.json from anyone
