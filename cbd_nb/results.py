@@ -7,7 +7,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/results.html.md"""
 # %% auto #0
 __all__ = ['RESULT_RULES', 'METHOD_RULES', 'PER_CLASS', 'RECIPE_FIELDS', 'RESULTS_LIMIT', 'CONTROL_GAPS', 'TIME_FIELDS',
            'BENCH_RESULTS', 'dict_of', 'check_results', 'read_results', 'network_of', 'method_cost', 'known_costs',
-           'results_table', 'mean_std', 'seeds_table', 't_quantile', 'seeds_needed', 'paired_gap', 'paired',
+           'results_table', 'mean_std', 'seeds_table', 't_quantile', 'seeds_needed', 'paired_gap', 'paired', 'gap',
            'read_views', 'view_acc', 'view_gap', 'gap_table', 'matched_choices', 'class_avg_se', 'counts_summary',
            'machine_class', 'earlier_seconds']
 
@@ -246,6 +246,14 @@ def paired(x:list, # one accuracy (%) per seed, for the first method
     if x.shape != y.shape or not len(x): raise ValueError(f"paired needs one accuracy per seed on each side, for the same seeds: got {len(x)} and {len(y)}.")
     return {**paired_gap(x - y, a, b), 'of': f'{x.mean():.1f} - {y.mean():.1f}'}
 
+def gap(pooled:dict, # from `pool`
+        a:str, # the first method
+        b:str # the second
+       )->dict|None:
+    "Mean difference a - b in points over the seeds that ran both (replications averaged first), its 95 % interval, who leads, the label and the seeds it would need (`paired_gap`); None if no seed ran both"
+    d = [np.mean(m[a]) - np.mean(m[b]) for _, m in sorted(pooled.items()) if a in m and b in m]
+    return dict(gap=f'{a} - {b}', **paired_gap(d, a, b)) if d else None
+
 def read_views(folder:Path|str # holds `<view>-s<seed>.json` results files
               )->dict:
     "seed -> view -> method -> results, from every `<view>-s<seed>.json` of `folder`, each read and checked by `read_results`"
@@ -292,10 +300,15 @@ CONTROL_GAPS = [   # (gap, what differs or is held equal, side a, side b): the b
     ('CBD-ENS - CB-scratch@CBD-ENS', 'CB-scratch given 600 network-epochs: the better of 100 and 500 on validation', ('cbd', 'CBD-ENS'), ('cbd', 'CB-scratch@CBD-ENS'))]
 
 def gap_table(ctl:dict, # seed -> view -> method -> results, from `read_views`
-              gaps:list=CONTROL_GAPS # (gap, held, side a, side b)
+              gaps:list=CONTROL_GAPS, # (gap, held, side a, side b)
+              pooled:dict|None=None # every run of the recipe as published, seed -> method -> accuracies (`cbd_nb.compare.pool`): the rows *as published* are its `gap`
              )->list[dict]:
-    "One row per gap that has run on some seed: the gap, what is held, and its `view_gap` differences"
-    return [dict(gap=g, held=held, **p) for g, held, a, b in gaps if (p := view_gap(ctl, a, b))]
+    "One row per gap that has run on some seed: the gap, what is held, and its differences: `view_gap`'s, or for a gap as published with `pooled`, the one of every replication"
+    def diff(held, a, b):
+        if pooled is not None and held.startswith('as published') and isinstance(a, tuple) and isinstance(b, tuple):
+            return {k: v for k, v in (gap(pooled, a[1], b[1]) or {}).items() if k != 'gap'}
+        return view_gap(ctl, a, b)
+    return [dict(gap=g, held=held, **p) for g, held, a, b in gaps if (p := diff(held, a, b))]
 
 # %% ../nbs/08a_results.ipynb #4a18f3d6
 def matched_choices(ctl:dict # seed -> view -> method -> results, from `read_views`
