@@ -8,11 +8,10 @@ Docs: https://cbd-nb.github.io/cbd_nb/pipeline.html.md"""
 __all__ = ['Run']
 
 # %% ../nbs/08_pipeline.ipynb #87a8aa2f
-import json, os, statistics, sys
+import json, statistics, sys
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-import torch
 from fastcore.basics import patch
 from .core import UserError, atomic_write, save_json, printable, versions, precision, made_on
 from .folder import Store, RUN_MARK, split_key, saved_split
