@@ -19,7 +19,7 @@ from .models import create_model, Distiller
 from .losses import CBDLoss
 from .models import fuse_bn
 from .augment import Augment, to_float
-from .learner import Learner, Schedule, ce_loss
+from .learner import Learner, Schedule, ce_loss, Device
 from .core import native_bf16
 from .steps import make_runner
 from .evaluate import get_preds
@@ -125,21 +125,22 @@ def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
     train, test = fake_data(r, n), fake_data(r, 4096, seed=1)
     mk = lambda proj_dim=None: create_model(r.arch, k, c, proj_dim=proj_dim, width=r.width)
     x, y = to_float(train.x[:r.bs]).to(device), train.y[:r.bs].to(device)
-    kw = dict(sched=Schedule(epochs=1, bs=r.bs, lr=r.lr, wd=r.wd), augment=Augment(r.pad, r.flip), device=device, progress=False)
+    kw = dict(sched=Schedule(epochs=1, bs=r.bs, lr=r.lr, wd=r.wd), augment=Augment(r.pad, r.flip))
+    dev = lambda compile=None, amp=None: Device(device, compile, amp, progress=False)
     lr, feat = r.lr * r.bs / 256, mk().config['feat_dim']
     fs = {'pure, NCHW': pure_steps(mk().to(device), x, y, steps, lr),
           'pure': pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr),
-          'stage-1': Learner(mk(), train, **kw).fit}
-    if native_bf16(device): fs['stage-1, fp32'] = Learner(mk(), train, amp=False, **kw).fit   # what bf16 autocast gains
-    for K in (1, 4): fs[f'CBD K={K}'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, **kw).fit
+          'stage-1': Learner(mk(), train, device=dev(), **kw).fit}
+    if native_bf16(device): fs['stage-1, fp32'] = Learner(mk(), train, device=dev(amp=False), **kw).fit   # what bf16 autocast gains
+    for K in (1, 4): fs[f'CBD K={K}'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, device=dev(), **kw).fit
     if compiled:
         fs['pure, compiled'] = pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr, compile='model')
-        fs['stage-1, compiled'] = Learner(mk(), train, compile='model', **kw).fit
+        fs['stage-1, compiled'] = Learner(mk(), train, device=dev('model'), **kw).fit
     if compiled and device.type == 'cuda':
         fs['pure, graphed'] = pure_steps(mk().to(device, memory_format=cl), x.contiguous(memory_format=cl), y, steps, lr, compile='graph')
-        fs['stage-1, graphed'] = Learner(mk(), train, compile='graph', **kw).fit
-        for K in (1, 4): fs[f'CBD K={K}, graphed'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, compile='graph', **kw).fit
-        fs['stage-1, graphed+compiled'] = Learner(mk(), train, compile='graph+model', **kw).fit   # Inductor's fused kernels inside the graph
+        fs['stage-1, graphed'] = Learner(mk(), train, device=dev('graph'), **kw).fit
+        for K in (1, 4): fs[f'CBD K={K}, graphed'] = cbd_learner(mk(K * feat), [mk() for _ in range(K)], train, device=dev('graph'), **kw).fit
+        fs['stage-1, graphed+compiled'] = Learner(mk(), train, device=dev('graph+model'), **kw).fit   # Inductor's fused kernels inside the graph
     m = mk().to(device, memory_format=cl)
     return {**{k: (f, n) for k, f in fs.items()}, 'eval': (lambda: get_preds(m, test), len(test))}
 

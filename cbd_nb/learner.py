@@ -6,7 +6,7 @@ Docs: https://cbd-nb.github.io/cbd_nb/learner.html.md"""
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback', 'cosine_lr', 'Schedule',
-           'ce_loss', 'dist_info', 'init_distributed', 'rank_device', 'rank_sampler', 'Learner', 'Recorder',
+           'ce_loss', 'dist_info', 'init_distributed', 'rank_device', 'rank_sampler', 'Device', 'Learner', 'Recorder',
            'ProgressCallback', 'NaNGuard', 'CheckpointCallback']
 
 # %% ../nbs/06_learner.ipynb #3c84aa35
@@ -124,6 +124,25 @@ def rank_sampler(sampler, # a `cbd_nb` sampler, or None for instance sampling
     s.rank, s.world_size = rank, world_size
     return s
 
+# %% ../nbs/06_learner.ipynb #d3v1ce02
+@dataclass(frozen=True)
+class Device:
+    "Where and how a network trains, and what it shows: switches of the machine, never of the recipe"
+    device:str|torch.device|None=None # as for `default_device`: None is CUDA where available
+    compile:bool|str|None=None # False, True or one of `COMPILE_MODES` (see `cbd_nb.steps.wants_compile`); None: as `COMPILE_DEFAULT` says for the device type
+    amp:bool|None=None # bf16 autocast; None: where the hardware has native bf16 (`native_bf16`)
+    channels_last:bool=True # channels-last memory format for the model and the batches (faster convolutions)
+    progress:bool|str=True # show a progress bar (rank 0 only); a string also names it, e.g. '3/8 teacher-aug-s1'
+    sync_every:int=50 # read the loss from the device (NaN check, progress bar) every this many steps and at epoch end
+    def __post_init__(self):
+        if isinstance(self.sync_every, bool) or not isinstance(self.sync_every, int) or self.sync_every < 1:
+            raise ValueError(f"sync_every={self.sync_every!r}: must be a positive number of steps (e.g. 50).")
+    @classmethod
+    def of(cls, d # a `Device`, or where to train (as for `default_device`) with the other defaults
+          )->'Device':
+        "`d` as a `Device`"
+        return d if isinstance(d, Device) else cls(d)
+
 # %% ../nbs/06_learner.ipynb #6ac8f37e
 class Learner:
     "Train `model` on `train`: SGD with a per-step schedule, events and callbacks, DDP when torch.distributed is initialised"
@@ -133,28 +152,22 @@ class Learner:
                  sampler=None, # a `cbd_nb` sampler; None: instance-balanced ClassPowerSampler(q=1)
                  sched:'Schedule|None'=None, # epochs, batch size and SGD settings; None: `Schedule()`
                  augment=None, # images -> float [0,1] on the device, e.g. `Augment()`; None: only `to_float`
-                 device=None, # as for `default_device`
+                 device:Device|str|torch.device|None=None, # a `Device` (where and how to train), or only where, as for `default_device`
                  cbs=(), # callbacks, besides the default Recorder, NaNGuard and ProgressCallback
                  seed:int=0, # seeds the global RNGs at fit start and each epoch, and the default sampler
                  params=None, # parameters to train; None: all with requires_grad
-                 amp:bool|None=None, # bf16 autocast; None: where the hardware has native bf16 (`native_bf16`)
-                 num_workers:int=0, # DataLoader workers (datasets other than `Tensors`)
-                 progress:bool|str=True, # show a progress bar (rank 0 only); a string also names it, e.g. '3/8 teacher-aug-s1'
-                 sync_every:int=50, # read the loss from the device (NaN check, progress bar) every this many steps and at epoch end
-                 compile:bool|str|None=None, # False, True or one of `COMPILE_MODES` (see `cbd_nb.steps.wants_compile`); None: as `COMPILE_DEFAULT` says for the device type
-                 channels_last:bool=True # channels-last memory format for the model and the batches (faster convolutions)
+                 workers:int=0 # DataLoader workers (datasets other than `Tensors`)
                 ):
-        store_attr('model,train,seed,num_workers,progress,sync_every,channels_last')
-        if isinstance(sync_every, bool) or not isinstance(sync_every, int) or sync_every < 1:
-            raise ValueError(f"sync_every={sync_every!r}: must be a positive number of steps (e.g. 50).")
+        store_attr('model,train,seed,workers')
+        self.dev = Device.of(device)
         self.sched = sched if sched is not None else Schedule()
         self.loss_func = loss_func if loss_func is not None else ce_loss
         self.augment = augment if augment is not None else to_float
         self.rank, self.world_size = dist_info()
         bs = self.sched.bs
         if bs % self.world_size: raise ValueError(f"bs={bs} does not split evenly over {self.world_size} processes: use a multiple of {self.world_size}.")
-        self.device, self.rank_bs = rank_device(device), bs // self.world_size
-        self.amp = native_bf16(self.device) if amp is None else bool(amp)
+        self.device, self.rank_bs = rank_device(self.dev.device), bs // self.world_size
+        self.amp = native_bf16(self.device) if self.dev.amp is None else bool(self.dev.amp)
         self.net = self.wrap(self.to_device(model))
         self.params = [p for p in (model.parameters() if params is None else params) if p.requires_grad]
         if not self.params: raise ValueError("No parameter to train: every one given has requires_grad=False. Unfreeze the part to train, or pass params=.")
@@ -164,13 +177,13 @@ class Learner:
         self.feed()
         self.cbs = []
         for cb in [Recorder(), NaNGuard(), ProgressCallback(), *cbs]: self.add_cb(cb)
-        self.runner = make_runner(self, compile)
+        self.runner = make_runner(self, self.dev.compile)
 
 # %% ../nbs/06_learner.ipynb #8f4ca841
 @patch
 def to_device(self:Learner, model:nn.Module)->nn.Module:
     "`model` on the learner's device, in channels-last memory format if `channels_last`"
-    return model.to(self.device, memory_format=torch.channels_last) if self.channels_last else model.to(self.device)
+    return model.to(self.device, memory_format=torch.channels_last) if self.dev.channels_last else model.to(self.device)
 
 @patch
 def wrap(self:Learner, model:nn.Module)->nn.Module:
@@ -209,7 +222,7 @@ def quiet(self:Learner):
 def feed(self:Learner):
     "Move a `Tensors` training set to the device, or build the DataLoader for any other dataset"
     if isinstance(self.train, Tensors): self.x, self.y = self.train.x.to(self.device), self.train.y.to(self.device)
-    else: self.loader = DataLoader(self.train, self.rank_bs, sampler=self.sampler, num_workers=self.num_workers,
+    else: self.loader = DataLoader(self.train, self.rank_bs, sampler=self.sampler, num_workers=self.workers,
                                    drop_last=True, pin_memory=self.device.type == 'cuda')
 
 @patch
@@ -228,7 +241,7 @@ def prep(self:Learner, x:torch.Tensor # a batch of images on the device
         )->torch.Tensor:
     "`x` augmented, in the model's memory format"
     x = self.augment(x)
-    return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+    return x.contiguous(memory_format=torch.channels_last) if self.dev.channels_last and x.dim() == 4 else x
 
 @patch
 def batch_of(self:Learner, batch # one of `epoch_batches`
@@ -310,8 +323,8 @@ class Recorder(Callback):
 class ProgressCallback(Callback):
     "A tqdm.auto bar over the steps of a fit, named by a string `progress` (else 'fit'), showing the mean loss of the last checked window (rank 0, unless progress=False)"
     order = 60
-    def before_fit(self): self.bar = tqdm(total=self.n_steps, initial=self.step, disable=not self.progress or self.rank != 0,
-                                    desc=self.progress if isinstance(self.progress, str) else 'fit')
+    def before_fit(self): self.bar = tqdm(total=self.n_steps, initial=self.step, disable=not self.dev.progress or self.rank != 0,
+                                    desc=self.dev.progress if isinstance(self.dev.progress, str) else 'fit')
     def after_batch(self):
         self.bar.update()
         loss = getattr(self.learn, 'window_loss', None)
@@ -336,7 +349,7 @@ class NaNGuard(Callback):
         self.first, self.bad = torch.where(new, float(self.step), self.first), torch.where(new, l, self.bad)
         self.sum, self.n = self.sum + l, self.n + 1
     def after_batch(self):
-        if (self.iter + 1) % self.sync_every == 0: self.check()
+        if (self.iter + 1) % self.dev.sync_every == 0: self.check()
     def after_epoch(self):
         if self.n: self.check()
 

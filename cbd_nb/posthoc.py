@@ -21,7 +21,7 @@ from .samplers import ClassPowerSampler, ClassAwareSampler
 from .models import Net, Out
 from .losses import logit_adjust
 from .metrics import per_class_accuracy
-from .learner import Learner, Schedule
+from .learner import Learner, Schedule, Device
 from .evaluate import features, get_preds
 from .stages import BestOnVal, augmented
 
@@ -48,8 +48,7 @@ def fit_head(head:nn.Module, # classifier to train on features
              cbs:list=() # callbacks of the fit, e.g. `BestOnVal` on validation features
             )->nn.Module:
     "Train `head` on features with class-balanced sampling"
-    learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), sched=replace(sched, bs=min(sched.bs, len(feats))),
-                    augment=None, device=device, seed=seed, progress=False, cbs=list(cbs))
+    learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), sched=replace(sched, bs=min(sched.bs, len(feats))), augment=None, device=Device(device, progress=False), seed=seed, cbs=list(cbs))
     learn.fit()
     return head.cpu()
 
@@ -73,8 +72,7 @@ def retrain_head(model:Net, # instance-sampled network
     m = copy.deepcopy(model).requires_grad_(False)
     m.classifier, m.config = head, dict(m.config, **config)
     _, aug, train = augmented(train, pad, flip, False, size)
-    learn = Learner(m, train, sampler=ClassAwareSampler(train.labels, k, seed=seed), sched=sched, augment=aug, device=device,
-                    cbs=[BestOnVal(val)] if val is not None else [], seed=seed, progress=progress, num_workers=num_workers)
+    learn = Learner(m, train, sampler=ClassAwareSampler(train.labels, k, seed=seed), sched=sched, augment=aug, device=Device(device, progress=progress), cbs=[BestOnVal(val)] if val is not None else [], seed=seed, workers=num_workers)
     learn.fit()
     return m
 

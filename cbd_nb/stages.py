@@ -18,7 +18,7 @@ from .samplers import ClassPowerSampler
 from .models import create_model, Net, Distiller, fuse_bn
 from .losses import KDLoss, BalancedKDLoss, LDAMLoss, LogitAdjustedLoss, BalancedSoftmaxLoss, create_loss
 from .augment import Augment
-from .learner import Learner, Callback, Schedule
+from .learner import Learner, Callback, Schedule, Device
 from .evaluate import val_accuracy
 
 # %% ../nbs/07_stages.ipynb #4fdd87e6
@@ -61,8 +61,7 @@ def train_net(train:Tensors, # training examples
     in_chans, aug, train = augmented(train, pad, flip, jitter, size)
     model = create_model(arch, n_classes, in_chans, classifier, proj_dim, width, scale)
     net = Distiller(model, [fuse_bn(t) for t in teachers]) if len(teachers) else model   # teachers: BatchNorm folded, frozen
-    learn = Learner(net, train, loss_func=loss_func, sampler=ClassPowerSampler(train.labels, q, seed=seed), sched=sched,
-                    augment=aug, device=device, cbs=list(cbs), seed=seed, progress=progress, num_workers=num_workers, compile=compile)
+    learn = Learner(net, train, loss_func=loss_func, sampler=ClassPowerSampler(train.labels, q, seed=seed), sched=sched, augment=aug, device=Device(device, progress=progress, compile=compile), cbs=list(cbs), seed=seed, workers=num_workers)
     if isinstance(loss_func, nn.Module): loss_func.to(learn.device)
     learn.fit()
     return model

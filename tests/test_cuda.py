@@ -5,7 +5,7 @@ import cbd_nb.learner as L
 from cbd_nb.core import set_seed
 from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
-from cbd_nb.learner import Learner, Schedule, Callback, rank_device
+from cbd_nb.learner import Learner, Schedule, Callback, rank_device, Device
 from cbd_nb.augment import Augment
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU: torch.cuda.is_available() is False")]
@@ -13,10 +13,9 @@ pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available()
 @pytest.fixture(scope='module')
 def digits(): return load_lt('digits', imb_factor=10)
 
-def learner(digits, epochs=1, **kw):
+def learner(digits, epochs=1, cbs=(), **dev):
     set_seed(0)
-    return Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=epochs, bs=64, lr=.8), augment=Augment(pad=1),
-                   device='cuda', progress=False, **kw)
+    return Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=epochs, bs=64, lr=.8), augment=Augment(pad=1), device=Device('cuda', progress=False, **dev), cbs=cbs)
 
 class Dtypes(Callback):
     "Record the dtype of the features, the logits and the loss"
@@ -40,13 +39,13 @@ def test_rank_device_follows_local_rank(monkeypatch):
 
 SCRIPT = '''
 import torch, torch.distributed as dist
-from cbd_nb.learner import init_distributed, rank_device, Learner, Schedule
+from cbd_nb.learner import init_distributed, rank_device, Learner, Schedule, Device
 from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
 rank, world = init_distributed()
 t = torch.ones(3, device=rank_device('cuda'))
 dist.all_reduce(t)
-learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), progress=False)
+learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), device=Device(progress=False))
 learn.fit()
 print(f"backend {dist.get_backend()} rank {rank}/{world} device {learn.device} current {torch.cuda.current_device()} sum {t.sum().item():g} steps {learn.step}", flush=True)
 dist.destroy_process_group()
@@ -82,8 +81,7 @@ def test_compiled_step_trains_like_eager(digits, mode):
 
 def test_graph_step_jitter_and_refit(digits):
     "The jitter runs before the captured step; a second fit reuses the graph and still trains"
-    learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=3, bs=64, lr=.8),
-                    augment=Augment(pad=1, jitter=True), device='cuda', compile='graph', progress=False)
+    learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), digits.train, sched=Schedule(epochs=3, bs=64, lr=.8), augment=Augment(pad=1, jitter=True), device=Device('cuda', compile='graph', progress=False))
     learn.fit(); g, first = learn.runner.fn, learn.recorder.epoch_losses[0]
     assert learn.runner.mode == 'graph' and not learn.runner.aug_inside and g is not None
     learn.fit()                                               # continues from the trained weights

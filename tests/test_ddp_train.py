@@ -4,7 +4,7 @@ import torch, torch.distributed as dist, torch.multiprocessing as mp
 from cbd_nb.core import set_seed
 from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
-from cbd_nb.learner import Learner, Schedule, CheckpointCallback
+from cbd_nb.learner import Learner, Schedule, CheckpointCallback, Device
 from cbd_nb.augment import Augment
 from cbd_nb.checkpoint import load_model
 from torchrun_util import torchrun, free_port
@@ -24,7 +24,7 @@ def _worker(rank, world, port, out, ck):
     data = load_lt('digits', imb_factor=10)
     set_seed(rank)   # different initial weights on each rank: DDP must broadcast rank 0's
     model = create_model('resnet8', n_classes=10, in_chans=1)
-    learn = Learner(model, data.train, sched=Schedule(epochs=EPOCHS, bs=BS, lr=0.4), augment=Augment(pad=1), cbs=[CheckpointCallback(ck)], progress=False)
+    learn = Learner(model, data.train, sched=Schedule(epochs=EPOCHS, bs=BS, lr=0.4), augment=Augment(pad=1), cbs=[CheckpointCallback(ck)], device=Device(progress=False))
     init = _flat(model)   # after the DDP wrap: rank 0's weights everywhere
     learn.fit()
     now = _flat(model)
@@ -59,11 +59,11 @@ import gc, torch
 from cbd_nb.datasets import load_lt
 from cbd_nb.models import create_model
 from cbd_nb.core import set_seed
-from cbd_nb.learner import Learner, Schedule, init_distributed
+from cbd_nb.learner import Learner, Schedule, init_distributed, Device
 rank, world = init_distributed()
 torch.set_num_threads(1)
 set_seed(0)
-learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), progress=False)
+learn = Learner(create_model('resnet8', n_classes=10, in_chans=1), load_lt('digits', imb_factor=10).train, sched=Schedule(epochs=1, bs=64), device=Device(progress=False))
 learn.fit()
 flat = torch.cat([p.detach().flatten() for p in learn.model.parameters()])
 got = [torch.empty_like(flat) for _ in range(world)]

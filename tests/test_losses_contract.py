@@ -4,7 +4,7 @@ from cbd_nb.data import class_counts
 from cbd_nb.datasets import Tensors
 from cbd_nb.models import create_model, Distiller, Net
 from cbd_nb.losses import LOSSES, create_loss
-from cbd_nb.learner import Learner, Schedule, CheckpointCallback
+from cbd_nb.learner import Learner, Schedule, CheckpointCallback, Device
 from cbd_nb.checkpoint import load_model
 
 DISTILL = {'kd', 'bkd', 'cbd'}
@@ -29,7 +29,7 @@ def test_loss_trains_through_learner(name):
     loss = create_loss(name, class_counts(data.y, 4))
     before_s = [p.detach().clone() for p in student.parameters()]
     before_t = [p.detach().clone() for p in teacher.parameters()]
-    learn = Learner(net, data, sched=Schedule(epochs=1, bs=32, lr=0.1), loss_func=loss, device='cpu', progress=False)
+    learn = Learner(net, data, sched=Schedule(epochs=1, bs=32, lr=0.1), loss_func=loss, device=Device('cpu', progress=False))
     learn.fit()
     assert all(torch.isfinite(torch.tensor(learn.recorder.losses)))
     assert any(not torch.equal(a, p) for a, p in zip(before_s, student.parameters())), f"{name}: the student did not train"
@@ -39,8 +39,7 @@ def test_loss_trains_through_learner(name):
 def test_distiller_checkpoint_is_the_student(tmp_path):
     data = tiny_data()
     student, teacher, net = build('cbd')
-    Learner(net, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('cbd', class_counts(data.y, 4)), device='cpu', progress=False,
-            cbs=[CheckpointCallback(tmp_path/'s.pt')]).fit()
+    Learner(net, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('cbd', class_counts(data.y, 4)), device=Device('cpu', progress=False), cbs=[CheckpointCallback(tmp_path/'s.pt')]).fit()
     m = load_model(tmp_path/'s.pt')
     assert type(m) is Net and m.config['proj_dim'] == teacher.config['feat_dim']
     for a, b in zip(m.state_dict().values(), student.state_dict().values()): assert torch.equal(a, b)
@@ -49,4 +48,4 @@ def test_distillation_loss_without_teachers_is_refused():
     data = tiny_data()
     student, _, _ = build('kd')
     with pytest.raises(ValueError, match='Distiller'):
-        Learner(student, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('kd', class_counts(data.y, 4)), device='cpu', progress=False).fit()
+        Learner(student, data, sched=Schedule(epochs=1, bs=32), loss_func=create_loss('kd', class_counts(data.y, 4)), device=Device('cpu', progress=False)).fit()

@@ -4,7 +4,7 @@ from cbd_nb.data import class_counts, effective_num_weights
 from cbd_nb.datasets import Tensors
 from cbd_nb.models import create_model
 from cbd_nb.losses import LDAMLoss
-from cbd_nb.learner import Learner, Schedule, Callback, CheckpointCallback
+from cbd_nb.learner import Learner, Schedule, Callback, CheckpointCallback, Device
 from cbd_nb.stages import DRWCallback, drw_epoch
 
 class WeightLog(Callback):
@@ -20,8 +20,7 @@ def fit(epochs, cbs, resume=None):
     data = Tensors(torch.randint(0, 256, (len(y), 1, 8, 8), generator=g, dtype=torch.uint8), y)
     counts = class_counts(y, 3)
     torch.manual_seed(0)
-    learn = Learner(create_model('resnet8', 3, in_chans=1, scale=30.), data, sched=Schedule(epochs=epochs, bs=16), loss_func=LDAMLoss(counts),
-                    device='cpu', progress=False, cbs=[DRWCallback(drw_epoch(epochs), effective_num_weights(counts, 0.9999)), WeightLog(), *cbs])
+    learn = Learner(create_model('resnet8', 3, in_chans=1, scale=30.), data, sched=Schedule(epochs=epochs, bs=16), loss_func=LDAMLoss(counts), device=Device('cpu', progress=False), cbs=[DRWCallback(drw_epoch(epochs), effective_num_weights(counts, 0.9999)), WeightLog(), *cbs])
     learn.fit(resume)
     return learn, effective_num_weights(counts, 0.9999).float()
 

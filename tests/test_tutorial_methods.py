@@ -6,7 +6,7 @@ import torch
 from cbd_nb.posthoc import FeatureNet, with_classifier
 from cbd_nb.evaluate import features
 from cbd_nb.samplers import ClassPowerSampler
-from cbd_nb.learner import Learner, Schedule
+from cbd_nb.learner import Learner, Schedule, Device
 from cbd_nb.pipeline import Run
 from cbd_nb.recipes import get_recipe
 from cbd_nb.results import results_table
@@ -20,8 +20,7 @@ def fit_crt_sqrt(x):
     f = features(ce, x.train, x.device)
     torch.manual_seed(r.seed)
     head = torch.nn.Linear(f.x.shape[1], x.n_classes)
-    Learner(FeatureNet(head), f, sched=Schedule(epochs=r.crt_epochs, bs=r.bs, lr=0.2), sampler=ClassPowerSampler(f.labels, q=0.5, seed=r.seed),
-            seed=r.seed, device=x.device, progress=False).fit()
+    Learner(FeatureNet(head), f, sched=Schedule(epochs=r.crt_epochs, bs=r.bs, lr=0.2), sampler=ClassPowerSampler(f.labels, q=0.5, seed=r.seed), seed=r.seed, device=Device(x.device, progress=False)).fit()
     return with_classifier(ce, head.cpu())
 
 def never(what):
