@@ -26,7 +26,8 @@ def fits(r, train, epochs, old):
     def fit(L, M, A, **extra):
         "Before the Schedule (issue 19) a Learner took bs, epochs, lr and wd one by one, and Augment lived in the learner module"
         kw = dict(sched=L.Schedule(epochs=epochs, bs=r.bs, lr=r.lr, wd=r.wd)) if hasattr(L, 'Schedule') else dict(bs=r.bs, epochs=epochs, lr=r.lr, wd=r.wd)
-        def f(): torch.manual_seed(0); L.Learner(M.create_model(r.arch, 10, 1), train, augment=A.Augment(r.pad, r.flip), progress=False, **kw, **extra).fit()
+        dev = dict(device=L.Device(progress=False, **extra)) if hasattr(L, 'Device') else dict(progress=False, **extra)   # issue 35: the device settings are one value
+        def f(): torch.manual_seed(0); L.Learner(M.create_model(r.arch, 10, 1), train, augment=A.Augment(r.pad, r.flip), **kw, **dev).fit()
         return f
     return {'before': fit(old.learner, old.models, old.learner), 'now, NCHW': fit(NL, NM, NA, channels_last=False), 'now': fit(NL, NM, NA)}
 

@@ -16,9 +16,10 @@ import torch
 from fastcore.script import call_parse
 from cbd_nb.core import save_json
 from cbd_nb.datasets import load_lt
-from cbd_nb.learner import Schedule
+from cbd_nb.learner import Schedule, Device
+from cbd_nb.models import NetSpec
 from cbd_nb.recipes import get_recipe
-from cbd_nb.stages import train_teacher, train_balanced, train_cbd
+from cbd_nb.stages import train_teacher, train_balanced, train_cbd, Feed
 from cbd_nb.evaluate import evaluate
 from cbd_nb.core import versions
 
@@ -40,7 +41,7 @@ def main(epochs:str='20,40,60,80,100,150', # teacher lengths to try, comma-separ
     want = dict(recipe=r.name, seed=seed, val_per_class=val_per_class, student_epochs=student_epochs, alpha=r.alpha, beta=r.beta)
     if res and res['setup'] != want: raise SystemExit(f"{p} holds a study with other settings ({res['setup']}): choose another --out.")
     res.setdefault('setup', want); res.setdefault('versions', versions()); res.setdefault('networks', {})
-    kw = dict(arch=r.arch, pad=r.pad, flip=r.flip, progress=False)
+    kw = dict(spec=NetSpec(r.arch), feed=Feed(r.pad, r.flip), device=Device(progress=False))
     sched = lambda e: Schedule(epochs=e, bs=r.bs, lr=r.lr, wd=r.wd)
     def score(name, make):
         "Train one network unless the file has it, score it on the validation split, save the file"

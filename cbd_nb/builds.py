@@ -11,10 +11,15 @@ __all__ = ['DeclaredRecipe', 'Inputs', 'missing_builds', 'builder', 'train_named
            'build_teacher', 'build_cbd', 'build_cbd_bs', 'build_matched', 'build_ensemble']
 
 # %% ../nbs/07b_builds.ipynb #4ec0a051
-from dataclasses import replace
-from .learner import Schedule
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+from .core import from_recipe
+from .data import class_counts
+from .datasets import Tensors
+from .models import NetSpec
+from .learner import Schedule, Device
 from .methods import METHODS, Method, teacher_specs, network_epochs, member_specs
-from .stages import train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd
+from .stages import Feed, train_ce, train_teacher, train_cbd, train_balanced, train_la_loss, train_ldam_drw, train_bkd
 from .evaluate import val_accuracy
 from .posthoc import crt, crt_features, lws, lws_features, tau_norm, choose_tau, ncm, ncm_cosine, logit_adjusted, choose_la_tau, ensemble
 
@@ -28,16 +33,37 @@ class DeclaredRecipe:
         if k.startswith('_') or k in self._m.recipe_fields: return getattr(self._r, k)
         raise AttributeError(f"Method {self._m.name!r} reads recipe field {k!r}, which its row does not declare: add it to settings=(...) in its METHODS row.")
 
+@dataclass
 class Inputs:
     "What a method's `build` may use: the declared recipe fields, training split, declared networks, teachers and validation split, never the test split"
-    def __init__(self, run, # the `Run` that builds the method: its recipe, splits, table, `trained` and `net_kw`
-                 method:Method, # the method being built
-                 seed:int|None=None, # the seed the build reads as `r.seed` (an ensemble's further members); None: the recipe's
-                 sched:Schedule|None=None # the schedule to train with instead of the method's own (`with_epochs`)
-                ):
-        self._run, self.method, self.extra, self._sched = run, method, {}, sched   # extra: settings the build chose, saved with its results
-        r = run.r if seed is None else replace(run.r, seed=seed)    # the same training data: only initialisation and sampling change
-        self.r, self.train, self.counts, self.n_classes, self.device = DeclaredRecipe(r, method), run.train, run.counts, run.n_classes, run.device
+    method:Method # the method being built
+    recipe:Any # the run's recipe; a build reads it as `r`, only the fields its row declares
+    train:Tensors # the training split
+    n_classes:int # number of classes
+    networks:Callable # name -> network, trained or reused (the run's `cbd_nb.networks.Networks`)
+    table:dict # name -> `Method`, where `row` and the budgets look methods up
+    split:Tensors|None=None # the validation split, which a build reads as `val` where its row declares it
+    base_device:Device=Device() # where and how networks train (`dev` adds the progress bar's name)
+    bar:Callable=lambda: False # () -> the progress bar's name (asked when a network starts), or False for none
+    fixed_sched:Schedule|None=None # the schedule to train with instead of the method's own (`with_epochs`)
+    extra:dict=field(default_factory=dict) # settings the build chose, saved with its results
+
+    @property
+    def r(self)->DeclaredRecipe:
+        "The recipe as the build may read it: the fields its row declares"
+        return DeclaredRecipe(self.recipe, self.method)
+    @property
+    def counts(self):
+        "Training images per class"
+        return class_counts(self.train.labels, self.n_classes)
+    @property
+    def device(self):
+        "Where networks train and are evaluated"
+        return self.base_device.device
+    @property
+    def dev(self)->Device:
+        "Where and how a network trains now, its progress bar named"
+        return replace(self.base_device, progress=self.bar())
 
     def build(self):
         "The method's result: its row's build function (`builder`) applied to these inputs"
@@ -46,69 +72,77 @@ class Inputs:
     @property
     def head(self)->str:
         "The head the method's network trains with: the recipe's `head` where the row allows it, else the one it was published with"
-        return self._run.r.head if self._run.r.head in self.method.heads else self.method.head
+        return self.recipe.head if self.recipe.head in self.method.heads else self.method.head
 
     @property
     def sched(self)->Schedule:
-        "The method's schedule: the recipe's shared one, or with `schedule='authors'` its paper's, where the row has one (or the one given)"
-        r, a = self._run.r, self.method.authors
-        if self._sched: return self._sched
+        "The method's schedule: the recipe's shared one, or with `schedule='authors'` its paper's, where the row has one (or the one fixed)"
+        r, a = self.recipe, self.method.authors
+        if self.fixed_sched: return self.fixed_sched
         return Schedule(epochs=r.epochs, bs=r.bs, **a) if r.schedule == 'authors' and isinstance(a, dict) else Schedule(epochs=r.epochs, bs=r.bs, lr=r.lr, wd=r.wd)   # SHARED: the paper's is the shared one
+
+    def net_kw(self, **changes # settings that differ for this network, e.g. seed= or feed=
+              )->dict:
+        "What a stage trains the method's network with: its `NetSpec` and `Feed` from the recipe, its schedule, seed and `Device`"
+        return dict(spec=self.spec, feed=self.feed, sched=self.sched, seed=self.r.seed, device=self.dev) | changes
+
+    @property
+    def spec(self)->NetSpec:
+        "The method's network: the recipe's arch and width, with its head"
+        return from_recipe(NetSpec, self.recipe, head=self.head)
+    @property
+    def feed(self)->Feed:
+        "How training images reach its network: the recipe's augmentation"
+        return from_recipe(Feed, self.recipe)
 
     def with_epochs(self, epochs:int # the length of the schedule
                    )->'Inputs':
         "These inputs with the method's schedule stretched to `epochs` (a compute-matched row's longer network)"
-        return Inputs(self._run, self.method, sched=replace(self.sched, epochs=epochs))
+        return replace(self, fixed_sched=replace(self.sched, epochs=epochs), extra={})
 
     def row(self, name:str # a method the row needs
            )->'Inputs':
         "The inputs of method `name`, one this row needs (a compute-matched row's base)"
         if name not in self.method.needs: raise RuntimeError(f"Method {self.method.name!r} uses {name!r} but does not list it in its needs: add it to needs=(...) in its METHODS row.")
-        return Inputs(self._run, self._run.table[name])
+        return replace(self, method=self.table[name], fixed_sched=None, extra={})
 
     @property
     def budget_epochs(self)->int:
         "The network-epochs that the row's budget method spends in all (a compute-matched row)"
         if not self.method.budget: raise RuntimeError(f"Method {self.method.name!r} asks for a budget but its row names none: add budget=(base, budget method) to its METHODS row.")
-        return network_epochs(self._run.table[self.method.budget[1]], self._run.r, self._run.table)
-
-    @property
-    def net_kw(self)->dict:
-        "Network, augmentation and device settings every network shares (`Run.net_kw`), with the method's schedule"
-        return {**self._run.net_kw(), 'sched': self.sched}
+        return network_epochs(self.table[self.method.budget[1]], self.recipe, self.table)
 
     def provenance(self)->dict:
         "How the method's network was made, saved with its results: its head and which schedule (a row without a network: its head)"
         if not self.method.network: return dict(head=self.method.head)
-        return dict(head=self.head, schedule='authors' if self._run.r.schedule == 'authors' and self.method.authors else 'shared')
+        return dict(head=self.head, schedule='authors' if self.recipe.schedule == 'authors' and self.method.authors else 'shared')
 
     @property
     def val(self):
-        "The validation split (only for a method whose row says `val=True`)"
-        if not self.method.val: raise RuntimeError(f"Method {self.method.name!r} uses the validation split but its row does not say so: add val=True to its METHODS row.")
-        return self._run.val
+        "The validation split (only for a method whose row says `uses_val=True`)"
+        if not self.method.uses_val: raise RuntimeError(f"Method {self.method.name!r} uses the validation split but its row does not say so: add uses_val=True to its METHODS row.")
+        return self.split
 
     def trained(self, name:str # a method with a network of its own, listed in the row's `needs`
                ):
         "The trained network of method `name`"
-        return self._run.trained(self.row(name).method.network)
+        return self.networks(self.row(name).method.network)
 
     def teacher(self, name:str # a name from `teacher_specs`
                )->tuple[bool,int]:
         "(jitter, seed) of the teacher `name`"
-        return next((j, s) for n, j, s in teacher_specs(self._run.r) if n == name)
+        return next((j, s) for n, j, s in teacher_specs(self.recipe) if n == name)
 
     def teachers(self)->list:
         "The teachers the row declares: the first `teachers` of `teacher_specs`, or all the recipe's (trained, or reused from their checkpoints)"
         k = self.method.teachers
         if not k: raise RuntimeError(f"Method {self.method.name!r} uses CBD's teachers but its row does not say so: add teachers=... to its METHODS row.")
-        return [self._run.trained(name) for name, *_ in teacher_specs(self._run.r)[:None if k == 'all' else k]]
+        return [self.networks(name) for name, *_ in teacher_specs(self.recipe)[:None if k == 'all' else k]]
 
     def members(self)->list:
         "The networks of an ensemble row: its base's own, then those of `member_specs` (trained with the base's build and their seeds, or reused)"
         if not self.method.members: raise RuntimeError(f"Method {self.method.name!r} asks for ensemble members but its row names none: add members=(base, budget) to its METHODS row.")
-        run = self._run
-        return [self.trained(self.method.members[0]), *[run.trained(n) for n, _ in member_specs(self.method, run.r, run.table)]]
+        return [self.trained(self.method.members[0]), *[self.networks(n) for n, _ in member_specs(self.method, self.recipe, self.table)]]
 
 def missing_builds(table:dict|None=None # name -> `Method`; None: `METHODS`
                   )->list[str]:
@@ -121,29 +155,26 @@ def builder(m:Method # a row of the table
     if missing_builds({m.name: m}): raise ValueError(f"Method {m.name!r} names build {m.build!r}, which is not a function of cbd_nb.builds: define it there, or correct the name in its METHODS row.")
     return m.build if callable(m.build) else globals()[m.build]
 
-
 # %% ../nbs/07b_builds.ipynb #7255e43e
 def train_named_teacher(x:'Inputs', # what the build may use
                         name:str # a name from `teacher_specs`
                        ):
     "Train the teacher `name`"
     jitter, seed = x.teacher(name)
-    return train_teacher(x.train, x.n_classes, jitter=jitter, seed=seed, classifier=x.head, **x.net_kw)
+    return train_teacher(x.train, x.n_classes, **x.net_kw(seed=seed, feed=replace(x.feed, jitter=jitter)))
 
 # %% ../nbs/07b_builds.ipynb #00664278
 def build_ce(x:'Inputs' # what the build may use
             ):
     "Decoupling's joint training: instance sampling, linear classifier"
-    return train_ce(x.train, x.n_classes, seed=x.r.seed, classifier=x.head, **x.net_kw)
+    return train_ce(x.train, x.n_classes, **x.net_kw())
 
 def _stage2(fn, # `crt` or `lws`
             x:'Inputs', # what the build may use
             epochs:int # the head's epochs
            ):
     "Decoupling's stage 2 on CE's network, through its frozen backbone with the training augmentation; best epoch on the validation split"
-    r = x.r
-    return fn(x.trained('CE'), x.train, Schedule(epochs=epochs, bs=r.bs), r.seed, x.device, val=x.val, pad=r.pad, flip=r.flip,
-              size=r.size, progress=x.net_kw['progress'])
+    return fn(x.trained('CE'), x.train, Schedule(epochs=epochs, bs=x.r.bs), x.r.seed, x.dev, val=x.val, feed=x.feed)
 
 def build_crt(x:'Inputs' # what the build may use
              ):
@@ -191,7 +222,7 @@ def build_la_posthoc(x:'Inputs' # what the build may use
 def build_la_loss(x:'Inputs' # what the build may use
                  ):
     "The logit-adjusted loss, τ = 1"
-    return train_la_loss(x.train, x.n_classes, seed=x.r.seed, classifier=x.head, **x.net_kw)
+    return train_la_loss(x.train, x.n_classes, **x.net_kw())
 
 def build_balsoftmax(x:'Inputs' # what the build may use
                     ):
@@ -201,17 +232,17 @@ def build_balsoftmax(x:'Inputs' # what the build may use
 def build_ldam_drw(x:'Inputs' # what the build may use
                   ):
     "LDAM margins with deferred re-weighting"
-    return train_ldam_drw(x.train, x.n_classes, seed=x.r.seed, s=x.r.ldam_s, **x.net_kw)
+    return train_ldam_drw(x.train, x.n_classes, s=x.r.ldam_s, **x.net_kw())
 
 def build_bkd(x:'Inputs' # what the build may use
              ):
     "Balanced KD from the CE network"
-    return train_bkd(x.train, x.n_classes, x.trained('CE'), seed=x.r.seed, classifier=x.head, **x.net_kw)
+    return train_bkd(x.train, x.n_classes, x.trained('CE'), **x.net_kw())
 
 def build_cb_scratch(x:'Inputs' # what the build may use
                     ):
     "Class-balanced sampling from scratch, cosine classifier"
-    return train_balanced(x.train, x.n_classes, seed=x.r.seed, classifier=x.head, **x.net_kw)
+    return train_balanced(x.train, x.n_classes, **x.net_kw())
 
 def build_teacher(x:'Inputs' # what the build may use
                  ):
@@ -222,7 +253,7 @@ def build_cbd(x:'Inputs', # what the build may use
               base_loss:str='ce' # CBD's classification term: 'ce', or a balanced loss such as 'balanced-softmax'
              ):
     "A CBD student distilled from the teachers the row declares"
-    return train_cbd(x.train, x.n_classes, x.teachers(), x.r.alpha, x.r.beta, seed=x.r.seed, base_loss=base_loss, classifier=x.head, **x.net_kw)
+    return train_cbd(x.train, x.n_classes, x.teachers(), x.r.alpha, x.r.beta, base_loss, **x.net_kw())
 
 def build_cbd_bs(x:'Inputs' # what the build may use
                 ):

@@ -58,12 +58,12 @@ def class_counts(labels:torch.Tensor, # integer class ids in 0..C-1
 
 # %% ../nbs/01_data.ipynb #0071d25c
 def effective_num_weights(counts:torch.Tensor, # training images per class
-                          beta:float=0.9999 # 0 gives equal weights; towards 1, inverse frequency
+                          en_beta:float=0.9999 # the effective-number β: 0 gives equal weights; towards 1, inverse frequency
                          )->torch.Tensor:
-    "Per-class weights (1-beta)/(1-beta**n_c), normalised to sum to the number of classes"
-    if not 0 <= beta < 1: raise ValueError(f"beta={beta} must lie in [0, 1): 0.9999 is Cui et al.'s default.")
+    "Per-class weights (1-β)/(1-β**n_c) of Cui et al.'s effective number, normalised to sum to the number of classes"
+    if not 0 <= en_beta < 1: raise ValueError(f"en_beta={en_beta} must lie in [0, 1): 0.9999 is Cui et al.'s default.")
     counts = torch.as_tensor(counts, dtype=torch.float64)
-    w = (1 - beta) / (1 - beta ** counts.clamp(min=1))
+    w = (1 - en_beta) / (1 - en_beta ** counts.clamp(min=1))
     return w / w.sum() * len(counts)
 
 # %% ../nbs/01_data.ipynb #bdb47835

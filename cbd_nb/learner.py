@@ -152,7 +152,7 @@ class Learner:
                  sampler=None, # a `cbd_nb` sampler; None: instance-balanced ClassPowerSampler(q=1)
                  sched:'Schedule|None'=None, # epochs, batch size and SGD settings; None: `Schedule()`
                  augment=None, # images -> float [0,1] on the device, e.g. `Augment()`; None: only `to_float`
-                 device:Device|str|torch.device|None=None, # a `Device` (where and how to train), or only where, as for `default_device`
+                 device:'Device|str|torch.device|None'=None, # a `Device` (where and how to train), or only where, as for `default_device`
                  cbs=(), # callbacks, besides the default Recorder, NaNGuard and ProgressCallback
                  seed:int=0, # seeds the global RNGs at fit start and each epoch, and the default sampler
                  params=None, # parameters to train; None: all with requires_grad

@@ -133,9 +133,9 @@ class BalancedKDLoss(KDLoss):
     def __init__(self, counts:torch.Tensor, # training images per class
                  T:float=2., # temperature, above 0
                  alpha:float=1., # weight of the distillation term, at least 0
-                 beta:float=0.9999 # effective-number beta: 0 equal weights, towards 1 inverse frequency
+                 en_beta:float=0.9999 # the effective-number β (Cui et al.): 0 equal weights, towards 1 inverse frequency
                 ):
-        super().__init__(T, alpha, effective_num_weights(counts, beta))
+        super().__init__(T, alpha, effective_num_weights(counts, en_beta))
 
 # %% ../nbs/05_losses.ipynb #ab1c5f45
 def _counts(counts):

@@ -28,7 +28,7 @@ class Method:
     network:str|None=None # checkpoint name of the network `build` trains; None: it trains no network of its own
     needs:tuple=() # methods whose networks `build` uses
     teachers:int|str=0 # CBD teachers `build` distils from: 0 none, K the first K, 'all' the recipe's `teachers`
-    val:bool=False # whether `build` chooses something on the validation split
+    uses_val:bool=False # whether `build` chooses something on the validation split
     settings:tuple=() # recipe fields `build` reads beyond `NET_FIELDS` (recorded in its checkpoint)
     about:str='' # one sentence for the report and `--help`
     applies:Callable|None=None # recipe -> bool: whether it runs for that recipe; None: always
@@ -93,8 +93,8 @@ def methods_table(rows:'list[Method]' # the rows, in run and report order
             raise ValueError(f"Method {m.name!r} has teachers={m.teachers!r}: use 0 (none), a number of teachers, or 'all'.")
         if not (m.authors in (None, SHARED) or isinstance(m.authors, dict)):
             raise ValueError(f"Method {m.name!r} has authors={m.authors!r}: use a dict of Schedule fields, SHARED (its paper's schedule is the shared one) or None.")
-        if m.budget and not (m.network and m.val and all(b in names for b in m.budget)):
-            raise ValueError(f"Method {m.name!r} has budget={m.budget!r}: a compute-matched row names two methods of the table, trains a network and chooses its length on the validation split (val=True).")
+        if m.budget and not (m.network and m.uses_val and all(b in names for b in m.budget)):
+            raise ValueError(f"Method {m.name!r} has budget={m.budget!r}: a compute-matched row names two methods of the table, trains a network and chooses its length on the validation split (uses_val=True).")
         if m.members and not (len(m.members) == 2 and all(b in names for b in m.members) and m.members[0] in m.needs):
             raise ValueError(f"Method {m.name!r} has members={m.members!r}: an ensemble row names (base, budget), two methods of the table, and needs its base.")
     return {m.name: m for m in rows}
@@ -103,14 +103,14 @@ CE_FIXES, LOSSES, CB, CBD, ENS = FAMILIES
 _many = lambda r: r.teachers > 1
 METHODS = methods_table([
     Method('CE', 'build_ce', CE_FIXES, 'linear', network='ce', heads=('cosine',), authors=SHARED, quick=True, about="Cross-entropy with instance sampling and a linear classifier: Decoupling's joint training (Kang et al. 2020)."),
-    Method('cRT', 'build_crt', CE_FIXES, 'linear', needs=('CE',), val=True, settings=('crt_epochs',), authors=SHARED, quick=True, about="Classifier re-training: a new linear classifier trained through CE's frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
+    Method('cRT', 'build_crt', CE_FIXES, 'linear', needs=('CE',), uses_val=True, settings=('crt_epochs',), authors=SHARED, quick=True, about="Classifier re-training: a new linear classifier trained through CE's frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
     Method('cRT-features', 'build_crt_features', CE_FIXES, 'linear', needs=('CE',), settings=('crt_epochs',), about="A fast cRT: the new classifier trained class-balanced on CE's features of the un-augmented images, computed once."),
-    Method('LWS', 'build_lws', CE_FIXES, 'linear', needs=('CE',), val=True, settings=('lws_epochs',), authors=SHARED, about="Learnable weight scaling: per-class scales of CE's classifier learned through its frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
+    Method('LWS', 'build_lws', CE_FIXES, 'linear', needs=('CE',), uses_val=True, settings=('lws_epochs',), authors=SHARED, about="Learnable weight scaling: per-class scales of CE's classifier learned through its frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
     Method('LWS-features', 'build_lws_features', CE_FIXES, 'linear', needs=('CE',), settings=('lws_epochs',), quick=True, about="A fast LWS: the per-class scales learned class-balanced on CE's features of the un-augmented images, computed once (no weight decay, last epoch)."),
-    Method('tau-norm', 'build_tau_norm', CE_FIXES, 'linear', needs=('CE',), val=True, quick=True, about="τ-normalisation of CE's classifier weights, τ chosen on the validation split (Kang et al. 2020)."),
-    Method('NCM', 'build_ncm', CE_FIXES, 'nearest class mean', needs=('CE',), val=True, about="Nearest class mean on CE's features, centred by their training mean and L2-normalised, by Euclidean distance (Kang et al. 2020's cl2n); its temperature calibrated on the validation split."),
-    Method('NCM-cosine', 'build_ncm_cosine', CE_FIXES, 'nearest class mean', needs=('CE',), val=True, quick=True, about="Nearest class mean by cosine similarity between normalised features and normalised class means, its temperature calibrated on the validation split."),
-    Method('LA-posthoc', 'build_la_posthoc', CE_FIXES, 'linear', needs=('CE',), val=True, quick=True, about="Post-hoc logit adjustment of CE's logits by -τ log π, τ chosen on the validation split (Menon et al. 2021)."),
+    Method('tau-norm', 'build_tau_norm', CE_FIXES, 'linear', needs=('CE',), uses_val=True, quick=True, about="τ-normalisation of CE's classifier weights, τ chosen on the validation split (Kang et al. 2020)."),
+    Method('NCM', 'build_ncm', CE_FIXES, 'nearest class mean', needs=('CE',), uses_val=True, about="Nearest class mean on CE's features, centred by their training mean and L2-normalised, by Euclidean distance (Kang et al. 2020's cl2n); its temperature calibrated on the validation split."),
+    Method('NCM-cosine', 'build_ncm_cosine', CE_FIXES, 'nearest class mean', needs=('CE',), uses_val=True, quick=True, about="Nearest class mean by cosine similarity between normalised features and normalised class means, its temperature calibrated on the validation split."),
+    Method('LA-posthoc', 'build_la_posthoc', CE_FIXES, 'linear', needs=('CE',), uses_val=True, quick=True, about="Post-hoc logit adjustment of CE's logits by -τ log π, τ chosen on the validation split (Menon et al. 2021)."),
     Method('LA-loss', 'build_la_loss', LOSSES, 'linear', network='la-loss', heads=('cosine',), settings=('schedule',), authors=MENON, about="Cross-entropy on logit-adjusted logits z + log π (τ = 1), instance sampling (Menon et al. 2021)."),
     Method('BalSoftmax', 'build_balsoftmax', LOSSES, 'linear', needs=('LA-loss',), about="Balanced Softmax, CE(z + log n_c) (Ren et al. 2020): the same function as LA-loss, so it reuses LA-loss's network."),
     Method('LDAM-DRW', 'build_ldam_drw', LOSSES, 'cosine', network='ldam-drw', settings=('schedule', 'ldam_s'), authors=CAO, about="Label-distribution-aware margins (scale s = 30, the recipe's `ldam_s`; largest margin 0.5) with re-weighting from 80% of the epochs (Cao et al. 2019); its margins are defined on normalised logits, so it keeps its cosine head."),
@@ -121,16 +121,16 @@ METHODS = methods_table([
     Method('CBD-ENS', 'build_cbd', CBD, 'cosine', network='cbd-ens', teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, authors=SHARED, quick=True, about="Class-balanced distillation from the ensemble of vanilla and colour-jittered teachers (Iscen et al. 2021)."),
     Method('CBD-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-bs', teachers=1, heads=('linear',), settings=('alpha', 'beta'), about="Beyond the papers: CBD's distillation from the first teacher with Balanced Softmax in place of cross-entropy, instance sampling."),
     Method('CBD-ENS-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-ens-bs', teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, about="Beyond the papers: CBD-ENS with Balanced Softmax in place of cross-entropy, instance sampling."),
-    *[Method(f'{base}@{budget}', 'build_matched', fam, head, network=f'{net}@{budget.lower()}', needs=(base,), heads=heads, val=True, settings=settings, authors=authors,
+    *[Method(f'{base}@{budget}', 'build_matched', fam, head, network=f'{net}@{budget.lower()}', needs=(base,), heads=heads, uses_val=True, settings=settings, authors=authors,
              budget=(base, budget), default=False, applies=_many if budget == 'CBD-ENS' else None,
              about=f"Compute-matched baseline: {base}'s network trained with a full schedule as long as {budget}'s network-epochs in all, or {base}'s own shorter one, whichever does better on the validation split; it spends both.")
       for budget in ('CBD', 'CBD-ENS')
       for base, fam, head, net, heads, settings, authors in (('CB-scratch', CB, 'cosine', 'cb', ('linear',), (), None),
                                                             ('LDAM-DRW', LOSSES, 'cosine', 'ldam-drw', (), ('schedule', 'ldam_s'), CAO),
                                                             ('teacher', CBD, 'cosine', 'teacher', ('linear',), (), None))],
-    Method('ENS-teachers', 'build_ensemble', ENS, 'averaged probabilities', teachers='all', val=True, applies=_many, default=False,
+    Method('ENS-teachers', 'build_ensemble', ENS, 'averaged probabilities', teachers='all', uses_val=True, applies=_many, default=False,
            about="The teachers' own ensemble, undistilled: their class probabilities averaged, then post-hoc logit adjustment with τ chosen on the validation split (0: none); all the teachers at test time, where CBD-ENS runs one network."),
-    *[Method(f'ENS-LDAM-DRW@{b}', 'build_ensemble', ENS, 'averaged probabilities', needs=('LDAM-DRW',), members=('LDAM-DRW', b), val=True, default=False,
+    *[Method(f'ENS-LDAM-DRW@{b}', 'build_ensemble', ENS, 'averaged probabilities', needs=('LDAM-DRW',), members=('LDAM-DRW', b), uses_val=True, default=False,
              applies=_many if b == 'CBD-ENS' else None, about=f"LDAM-DRW networks of seeds seed, seed + 1, ..., as many as {b}'s network-epochs buy, averaged and logit-adjusted as ENS-teachers: an ensemble at {b}'s training cost.")
       for b in ('CBD', 'CBD-ENS')],
 ])

@@ -7,10 +7,11 @@ Docs: https://cbd-nb.github.io/cbd_nb/models.html.md"""
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'DEPTHS', 'ARCHS', 'CosineClassifier', 'make_classifier', 'conv_bn', 'BasicBlock', 'init_resnet',
            'make_stage', 'ResNetCifar', 'Out', 'check_pos_int', 'Net', 'resnet50_body', 'cifar_body',
-           'check_model_args', 'create_model', 'Distiller', 'count_params', 'weight_norms', 'fuse_bn']
+           'check_model_args', 'create_model', 'NetSpec', 'Distiller', 'count_params', 'weight_norms', 'fuse_bn']
 
 # %% ../nbs/04_models.ipynb #18efbcdd
 import copy, math
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 import torch
 from torch import nn
@@ -41,7 +42,7 @@ def make_classifier(kind:str, # 'cosine' (CBD, scale 20) or 'linear' (nn.Linear 
                     scale:float=20. # cosine scale sigma (CBD 20; LDAM's s=30); unused by 'linear'
                    )->nn.Module:
     "A cosine or linear classifier from D features to C logits"
-    if kind not in CLASSIFIERS: raise ValueError(f"classifier={kind!r} is not supported: use one of {CLASSIFIERS}.")
+    if kind not in CLASSIFIERS: raise ValueError(f"head={kind!r} is not supported: use one of {CLASSIFIERS}.")
     return CosineClassifier(in_features, n_classes, scale) if kind == 'cosine' else nn.Linear(in_features, n_classes)
 
 # %% ../nbs/04_models.ipynb #d366ae1b
@@ -127,7 +128,7 @@ class Net(nn.Module):
     def __init__(self, body:nn.Module, # images -> pooled features (N, feat_dim)
                  feat_dim:int, # size of the body's feature
                  n_classes:int, # number of classes C
-                 classifier:str='cosine', # 'cosine' (no bias, fixed scale) or 'linear' (nn.Linear)
+                 head:str='cosine', # the classifier: 'cosine' (no bias, fixed scale) or 'linear' (nn.Linear)
                  proj_dim:int|None=None, # if given, Linear(feat_dim, proj_dim)+ReLU before the classifier (CBD student)
                  config:dict|None=None, # extra entries for `.config` (arch, in_chans, width...)
                  scale:float=20. # the cosine classifier's scale (CBD 20, LDAM 30)
@@ -136,8 +137,8 @@ class Net(nn.Module):
         check_pos_int('feat_dim', feat_dim); check_pos_int('n_classes', n_classes); check_pos_int('proj_dim', proj_dim, none_ok=True)
         self.body = body
         self.proj = nn.Sequential(nn.Linear(feat_dim, proj_dim), nn.ReLU()) if proj_dim else nn.Identity()
-        self.classifier = make_classifier(classifier, proj_dim or feat_dim, n_classes, scale)
-        self.config = dict(config or {}, n_classes=n_classes, classifier=classifier, proj_dim=proj_dim, feat_dim=feat_dim, scale=scale)
+        self.classifier = make_classifier(head, proj_dim or feat_dim, n_classes, scale)
+        self.config = dict(config or {}, n_classes=n_classes, head=head, proj_dim=proj_dim, feat_dim=feat_dim, scale=scale)
     def features(self, x:torch.Tensor # images (N, in_chans, H, W)
                 )->torch.Tensor:
         "The feature the classifier sees: the body's pooled feature, projected when there is a projection"
@@ -176,7 +177,7 @@ ARCHS = {**{f'resnet{d}': cifar_body(d) for d in DEPTHS}, 'resnet50': _resnet50}
 def check_model_args(arch:str, # must be in `ARCHS`
                      n_classes:int, # at least 2
                      in_chans:int, # 1 or 3
-                     classifier:str, # must be in `CLASSIFIERS`
+                     head:str, # the classifier, one of `CLASSIFIERS`
                      proj_dim:int|None, # positive int or None
                      width:int, # positive int; 1 for resnet50
                      scale:float=20. # cosine scale, above 0
@@ -186,7 +187,7 @@ def check_model_args(arch:str, # must be in `ARCHS`
     check_pos_int('n_classes', n_classes)
     if n_classes < 2: raise ValueError(f"n_classes={n_classes}: a classifier needs at least 2 classes.")
     if in_chans not in (1, 3): raise ValueError(f"in_chans={in_chans!r}: use 1 for grey or 3 for RGB images.")
-    if classifier not in CLASSIFIERS: raise ValueError(f"classifier={classifier!r} is not supported: use one of {CLASSIFIERS}.")
+    if head not in CLASSIFIERS: raise ValueError(f"head={head!r} is not supported: use one of {CLASSIFIERS}.")
     check_pos_int('proj_dim', proj_dim, none_ok=True); check_pos_int('width', width)
     if not scale > 0: raise ValueError(f"scale={scale}: the cosine scale must be positive (CBD uses 20, LDAM 30).")
     if arch == 'resnet50' and width != 1: raise ValueError(f"width={width}: resnet50 has a fixed width; use width=1 (width applies to resnet8/20/32).")
@@ -195,15 +196,34 @@ def check_model_args(arch:str, # must be in `ARCHS`
 def create_model(arch:str='resnet32', # one of `ARCHS`: resnet8, resnet20, resnet32 (CIFAR-style) or resnet50 (torchvision)
                  n_classes:int=10, # number of classes C
                  in_chans:int=3, # 1 (grey) or 3 (RGB)
-                 classifier:str='cosine', # 'cosine' (CBD: scale 20, no bias) or 'linear' (nn.Linear with bias)
+                 head:str='cosine', # the classifier: 'cosine' (CBD: scale 20, no bias) or 'linear' (nn.Linear with bias)
                  proj_dim:int|None=None, # CBD student: K x teacher feature size; None for teachers and baselines
                  width:int=1, # channel multiplier of the CIFAR ResNets
                  scale:float=20. # the cosine classifier's scale (CBD 20; LDAM's normed classifier times s=30)
                 )->'Net':
     "Validate the arguments, then build a `Net` with the body `arch`"
-    check_model_args(arch, n_classes, in_chans, classifier, proj_dim, width, scale)
+    check_model_args(arch, n_classes, in_chans, head, proj_dim, width, scale)
     body = ARCHS[arch](in_chans, width)
-    return Net(body, body.feat_dim, n_classes, classifier, proj_dim, config=dict(arch=arch, in_chans=in_chans, width=width), scale=scale)
+    return Net(body, body.feat_dim, n_classes, head, proj_dim, config=dict(arch=arch, in_chans=in_chans, width=width), scale=scale)
+
+# %% ../nbs/04_models.ipynb #3d9c1041
+@dataclass(frozen=True)
+class NetSpec:
+    "The network a stage builds: body and width (the recipe's), head, its scale and the projection (the method's)"
+    arch:str = field(default='resnet8', metadata=dict(recipe=True)) # one of `ARCHS`
+    width:int = field(default=1, metadata=dict(recipe=True)) # channel multiplier of the CIFAR ResNets
+    head:str|None = None # the classifier, 'cosine' or 'linear'; None: the one the stage's method was published with
+    scale:float = 20. # the cosine classifier's scale (LDAM: 30)
+    proj_dim:int|None = None # width of the Linear+ReLU projection (CBD student); None: none
+    def published(self, head:str # the head the method was published with
+                 )->'NetSpec':
+        "This spec, with `head` where it leaves the head to the method"
+        return self if self.head else replace(self, head=head)
+    def create(self, n_classes:int, # number of classes
+               in_chans:int=3 # 1 (grey) or 3 (RGB)
+              )->Net:
+        "A fresh `Net` of this spec (cosine where the head is left open)"
+        return create_model(self.arch, n_classes, in_chans, self.head or 'cosine', self.proj_dim, self.width, self.scale)
 
 # %% ../nbs/04_models.ipynb #e17a95cd
 class Distiller(nn.Module):

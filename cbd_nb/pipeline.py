@@ -10,14 +10,14 @@ __all__ = ['Run']
 # %% ../nbs/08_pipeline.ipynb #87a8aa2f
 import json, statistics, sys
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from fastcore.basics import patch
 from .core import UserError, atomic_write, save_json, printable, versions, precision, made_on
 from .folder import Store, RUN_MARK, split_key, saved_split
 from .data import class_counts
 from .datasets import load_lt, Tensors, data_checksum
-from .learner import dist_info, rank_device
+from .learner import dist_info, rank_device, Device
 from .steps import wants_compile
 from .checkpoint import load_checkpoint
 from .evaluate import evaluate
@@ -162,9 +162,9 @@ def built_on(self:Run, name:str # a network name
 def maker(self:Run, name:str # a network name
          ):
     "A function that trains the network `name`: its method's build, or `train_named_teacher` for a teacher"
-    if (row := network_maker(name, self.r, self.table)): return lambda: Inputs(self, row[0], seed=row[1]).build()   # an ensemble's member: its base's build
+    if (row := network_maker(name, self.r, self.table)): return lambda: self.inputs(row[0], row[1]).build()   # an ensemble's member: its base's build
     if name in [n for n, *_ in teacher_specs(self.r)]:   # a teacher of CBD-ENS: a network like the first teacher's, which is a row
-        return lambda: train_named_teacher(Inputs(self, Method(name, train_named_teacher, FAMILIES[-1], 'cosine', network=name, heads=('linear',))), name)
+        return lambda: train_named_teacher(self.inputs(Method(name, train_named_teacher, FAMILIES[-1], 'cosine', network=name, heads=('linear',))), name)
     raise ValueError(f"No method and no teacher of this recipe makes a network called {name!r}: networks are {', '.join(m.network for m in self.table.values() if m.network)} and the teachers.")
 
 @patch
@@ -186,11 +186,13 @@ def busy(self:Run, name:str # the network or method being done
 
 # %% ../nbs/08_pipeline.ipynb #cd1ffdb3
 @patch
-def net_kw(self:Run)->dict:
-    "Network, augmentation and device settings every network shares (each method's schedule comes from `Inputs.sched`); `progress` is the bar's name ('3/8 teacher-aug-s1') or False"
-    r = self.r
-    return dict(arch=r.arch, width=r.width, pad=r.pad, flip=r.flip, size=r.size,
-                device=self.device, progress=self.progress and self.main and self.bar_label(), compile=self.compile)
+def inputs(self:Run, m:Method, # a row of the table
+           seed:int|None=None # the seed its build reads as `r.seed` (an ensemble's further members); None: the recipe's
+          )->Inputs:
+    "What `m`'s build may use (`Inputs`): the recipe, the training and validation splits, the networks, the device and the progress bar's name"
+    r = self.r if seed is None else replace(self.r, seed=seed)    # the same training data: only initialisation and sampling change
+    return Inputs(m, r, self.train, self.n_classes, self.networks, self.table, self.val, Device(self.device, self.compile),
+                  lambda: self.progress and self.main and self.bar_label())
 
 @patch
 def method(self:Run, m:Method|str # a row of the table, or its name
@@ -198,7 +200,7 @@ def method(self:Run, m:Method|str # a row of the table, or its name
     "Build and evaluate method `m` unless resuming finds it done; save the results"
     m = self.table[m] if isinstance(m, str) else m
     if m.name in self.results['methods']: return self.results['methods'][m.name]   # done in this run, or in the run it resumes
-    self.doing, x = m.name, Inputs(self, m)
+    self.doing, x = m.name, self.inputs(m)
     with self.clock() as t:
         with self.networks.using() as uses: net = self.trained(m.network, x.build) if m.network else x.build()
         res = evaluate(net, self.data.test, self.counts, self.device, self.feat_cache)   # one body forward per distinct body
@@ -216,7 +218,7 @@ def explain(self:Run, m:Method, # a row of the table, done
            ):
     "Add to `m`'s results what explains them (`cbd_nb.explain.explanation`): test-time cost, and the probe and shape of its features"
     if 'test_cost' in (row := self.results['methods'][m.name]) or self.readonly: return
-    if net is None: net = self.trained(m.network) if m.network else Inputs(self, m).build()
+    if net is None: net = self.trained(m.network) if m.network else self.inputs(m).build()
     row.update(explanation(net, self.train, self.val, self.data.test, self.counts, self.r.seed, self.device, self.probes, shape=bool(m.network)))
 
 @patch

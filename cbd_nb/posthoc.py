@@ -18,12 +18,12 @@ from fastcore.meta import delegates
 from .data import class_counts
 from .datasets import Tensors
 from .samplers import ClassPowerSampler, ClassAwareSampler
-from .models import Net, Out
+from .models import Net, Out, NetSpec
 from .losses import logit_adjust
 from .metrics import per_class_accuracy
 from .learner import Learner, Schedule, Device
 from .evaluate import features, get_preds
-from .stages import BestOnVal, augmented
+from .stages import BestOnVal, Feed
 
 # %% ../nbs/07d_posthoc.ipynb #bcdd907c
 class FeatureNet(nn.Module):
@@ -40,39 +40,38 @@ def with_classifier(model:Net, # a trained network
     m = copy.deepcopy(model); m.classifier = classifier
     return m
 
-def fit_head(head:nn.Module, # classifier to train on features
+def fit_head(classifier:nn.Module, # the classifier to train on features
              feats:Tensors, # training features
              sched:Schedule=Schedule(epochs=10, lr=0.2), # epochs, batch size (at most the number of features) and SGD settings
              seed:int=0, # seed
              device:str|torch.device|None=None, # None: CUDA if available
              cbs:list=() # callbacks of the fit, e.g. `BestOnVal` on validation features
             )->nn.Module:
-    "Train `head` on features with class-balanced sampling"
-    learn = Learner(FeatureNet(head), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), sched=replace(sched, bs=min(sched.bs, len(feats))), augment=None, device=Device(device, progress=False), seed=seed, cbs=list(cbs))
+    "Train `classifier` on features with class-balanced sampling"
+    learn = Learner(FeatureNet(classifier), feats, sampler=ClassPowerSampler(feats.labels, 0., seed=seed), sched=replace(sched, bs=min(sched.bs, len(feats))),
+                    device=Device(device, progress=False), seed=seed, cbs=list(cbs))
     learn.fit()
-    return head.cpu()
+    return classifier.cpu()
 
 # %% ../nbs/07d_posthoc.ipynb #35549eaa
 def retrain_head(model:Net, # instance-sampled network
-                 head:nn.Module, # its new classifier, the only part trained
+                 classifier:nn.Module, # its new classifier, the only part trained
                  train:Tensors, # its training images
                  sched:Schedule, # the head's epochs, batch size and SGD settings
                  seed:int=0, # seed
-                 device:str|torch.device|None=None, # None: CUDA if available
+                 device:Device|str|torch.device|None=None, # a `Device`, or only where (then without a progress bar); None: CUDA if available
                  val:Tensors|None=None, # validation split: keep the best epoch; None: keep the last
                  k:int=4, # images per class visit of the class-aware sampler
-                 pad:int=4, # random-crop padding (the training augmentation)
-                 flip:bool=True, # random horizontal flips
-                 size:int=224, # image side for image-list datasets
-                 progress:bool=False, # show a progress bar
-                 num_workers:int=4, # DataLoader workers for image-list datasets
-                 **config # entries of the copy's `config` to change, e.g. classifier='linear'
+                 feed:Feed=Feed(), # the training augmentation (without colour jitter) and DataLoader workers
+                 **config # entries of the copy's `config` to change, e.g. head='linear'
                 )->Net:
-    "A copy of `model` with classifier `head` trained through its frozen backbone on class-balanced, augmented batches, as Kang et al.'s cRT and LWS"
+    "A copy of `model` with `classifier` trained through its frozen backbone on class-balanced, augmented batches, as Kang et al.'s cRT and LWS"
     m = copy.deepcopy(model).requires_grad_(False)
-    m.classifier, m.config = head, dict(m.config, **config)
-    _, aug, train = augmented(train, pad, flip, False, size)
-    learn = Learner(m, train, sampler=ClassAwareSampler(train.labels, k, seed=seed), sched=sched, augment=aug, device=Device(device, progress=progress), cbs=[BestOnVal(val)] if val is not None else [], seed=seed, workers=num_workers)
+    m.classifier, m.config = classifier, dict(m.config, **config)
+    _, aug, train = replace(feed, jitter=False).prepare(train)
+    dev = device if isinstance(device, Device) else Device(device, progress=False)
+    learn = Learner(m, train, sampler=ClassAwareSampler(train.labels, k, seed=seed), sched=sched, augment=aug, device=dev,
+                    cbs=[BestOnVal(val)] if val is not None else [], seed=seed, workers=feed.workers)
     learn.fit()
     return m
 
@@ -87,7 +86,7 @@ def crt(model:Net, # instance-sampled network
     "Classifier re-training (Kang et al.): a fresh linear classifier trained through the frozen backbone on class-balanced, augmented batches"
     torch.manual_seed(seed)
     head = nn.Linear(model.config['proj_dim'] or model.config['feat_dim'], model.config['n_classes'])
-    return retrain_head(model, head, train, sched, seed, device, classifier='linear', **kwargs)
+    return retrain_head(model, head, train, sched, seed, device, head='linear', **kwargs)
 
 def crt_features(model:Net, # instance-sampled network
                  train:Tensors, # its training images

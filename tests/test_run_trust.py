@@ -145,7 +145,7 @@ def test_build_never_sees_the_test_split(tmp_path):
     def build(x):
         seen.update(attrs=set(vars(x)) | {'kw', 'val', 'net', 'teachers'}, n=(len(x.train), len(x.val)))
         return create_model('resnet8', 10, 1)
-    run = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, table=methods_table([Method('A', build, val=True)]))
+    run = Run(get_recipe('digits-lt', epochs=1), tmp_path, progress=False, table=methods_table([Method('A', build, uses_val=True)]))
     run.all()
     assert not any('test' in a or a == 'data' for a in seen['attrs'])
     assert seen['n'] == (len(run.data.train), len(run.data.val))   # the whole long-tailed training split, and load_lt's own validation split
