@@ -22,26 +22,26 @@ from .augment import to_float
 def eval_batches(ds, # a `Tensors`, or a dataset of (image tensor, label) pairs
                  bs:int, # batch size
                  device:torch.device, # where the batches go
-                 num_workers:int=0 # DataLoader workers, for datasets other than `Tensors`
+                 workers:int=0 # DataLoader workers, for datasets other than `Tensors`
                 ):
     "The examples of `ds` in order, as (images, labels) batches on `device`"
     if isinstance(ds, Tensors):
         for i in range(0, len(ds), bs): yield ds.x[i:i+bs].to(device), ds.y[i:i+bs].to(device)
     else:
-        for x, y in DataLoader(ds, bs, num_workers=num_workers): yield x.to(device), torch.as_tensor(y).to(device)
+        for x, y in DataLoader(ds, bs, num_workers=workers): yield x.to(device), torch.as_tensor(y).to(device)
 
 @torch.no_grad()
 def get_preds(model:nn.Module, # a `Net`, returning `Out(logits, feat)`
               ds, # a `Tensors` or an `ImageList` with a transform to tensors
               bs:int=1024, # batch size
               device=None, # as for `default_device`; None: where the model is
-              num_workers:int=0 # DataLoader workers, for datasets other than `Tensors`
+              workers:int=0 # DataLoader workers, for datasets other than `Tensors`
              )->tuple:
     "(logits, feats, targets) of `ds` in eval mode, without augmentation, on the CPU"
     device, was_training = default_device(device) if device is not None else next(model.parameters()).device, model.training
     model.to(device).eval()
     res = []
-    for x, y in eval_batches(ds, bs, device, num_workers):
+    for x, y in eval_batches(ds, bs, device, workers):
         o = model(to_float(x))
         res.append((o.logits.float(), o.feat.float(), y))
     model.train(was_training)
