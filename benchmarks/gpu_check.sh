@@ -43,7 +43,7 @@ fi
 # Limits add up to 590 s (plus 60 s for wheels), so one hang cannot eat a session's 15 device minutes;
 # the measurements first, then the tests.
 # 1. bench: eager vs compiled (CUDA graphs), the fmnist-lt network (ResNet-20) and batch size
-step "bench fmnist-lt (resnet20)" 130 "$OUT/bench.log" "$PY" -m cbd_nb.bench --recipe fmnist-lt --device cuda --compiled yes --steps 50 --rounds 5 --out "$OUT/bench-fmnist-lt.json"
+step "bench fmnist-lt (resnet20)" 130 "$OUT/bench.log" "$PY" -m cbd_nb.bench --recipe fmnist-lt --device cuda --compile yes --steps 50 --rounds 5 --out "$OUT/bench-fmnist-lt.json"
 
 # 2. one fmnist-lt comparison on CUDA, each step one CUDA graph, timed (target: <= 2 minutes on one H100), with the nine methods
 #    the target was set for (METHODS=all runs the whole table)

@@ -11,7 +11,6 @@ __all__ = ['EVENTS', 'CancelBatchException', 'CancelEpochException', 'CancelFitE
 
 # %% ../nbs/06_learner.ipynb #3c84aa35
 import copy, math, os, time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from operator import attrgetter
@@ -26,7 +25,7 @@ from .datasets import Tensors
 from .samplers import ClassPowerSampler
 from .augment import to_float
 from .checkpoint import save_model, load_checkpoint, load_weights
-from .steps import make_runner
+from .steps import wants_compile, make_runner
 
 # %% ../nbs/06_learner.ipynb #4b8a0bba
 EVENTS = ('before_fit', 'before_epoch', 'before_batch', 'after_pred', 'after_loss', 'after_backward',
@@ -177,7 +176,7 @@ class Learner:
         self.feed()
         self.cbs = []
         for cb in [Recorder(), NaNGuard(), ProgressCallback(), *cbs]: self.add_cb(cb)
-        self.runner = make_runner(self, self.dev.compile)
+        self.compile_mode, self.runner = wants_compile(self.device, self.dev.compile), None   # how the step runs; `fit` makes its runner
 
 # %% ../nbs/06_learner.ipynb #8f4ca841
 @patch
@@ -208,14 +207,6 @@ def __call__(self:Learner, event:str):
     "Fire `event` on every callback, in order"
     if event not in EVENTS: raise ValueError(f"{event!r} is not an event: events are {', '.join(EVENTS)}.")
     for cb in self.cbs: cb(event)
-
-@patch
-@contextmanager
-def quiet(self:Learner):
-    "A context in which no event reaches the callbacks (a captured step runs without them, and its runner fires them after each replay)"
-    cbs, self.cbs = self.cbs, []
-    try: yield
-    finally: self.cbs = cbs
 
 # %% ../nbs/06_learner.ipynb #c0327608
 @patch
@@ -263,21 +254,21 @@ def _with_events(self:Learner, f, name, ex):
     self(f'after_{name}')
 
 @patch
-def sgd_step(self:Learner):
-    "The training step, from batch to optimiser, with its events: what every runner runs"
-    self.opt.zero_grad(set_to_none=True)
-    with torch.autocast(self.device.type, torch.bfloat16, enabled=self.amp, cache_enabled=self.runner.autocast_cache):
-        self.out = self.runner.model(self.xb); self('after_pred')
-        self.loss = self.loss_func(self.out, self.yb); self('after_loss')
-    self.loss.backward(); self('after_backward')
-    self.opt.step(); self('after_step')
+def step_event(self:Learner, event:str, # 'after_pred', 'after_loss', 'after_backward' or 'after_step'
+               value=None # after_pred: the output; after_loss: the loss
+              ):
+    "Fire one of the step's events with `value` as `learn.out` or `learn.loss`, and return it as the callbacks leave it"
+    k = {'after_pred': 'out', 'after_loss': 'loss'}.get(event)
+    if k: setattr(self, k, value)
+    self(event)
+    return getattr(self, k) if k else None
 
 @patch
 def one_batch(self:Learner, batch # one of `epoch_batches`
              ):
     "Train on `batch` at this step's learning rate"
     self.lr_now = self.sched.lr_at(self.step, self.n_steps)
-    self.runner.set_lr(self, self.lr_now)
+    self.runner.set_lr(self.lr_now)
     self.runner.load(self, batch)
     self._with_events(lambda: self.runner.run(self), 'batch', CancelBatchException)
     self.step += 1
@@ -293,16 +284,22 @@ def _do_fit(self:Learner):
         self.sampler.set_epoch(self.epoch); self.model.train()
         self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
-# %% ../nbs/06_learner.ipynb #02f97e43
+@patch
+def new_opt(self:Learner):
+    "A fresh SGD over `params`, at the schedule's base rate, momentum and weight decay, as `learn.opt`"
+    s = self.sched
+    self.opt = torch.optim.SGD(self.params, lr=s.base_lr, momentum=s.momentum, weight_decay=s.wd, nesterov=s.nesterov)
+
 @patch
 def fit(self:Learner, resume=None # checkpoint to continue from: a path, or True for the `CheckpointCallback` file if it exists
        ):
     "Train for the schedule's epochs, or the epochs left after the checkpoint `resume`"
-    set_seed(self.seed)
-    self.runner = self.runner.for_fit(self)
-    self.runner.new_fit(self, bool(resume))
     self.n_steps, self.start_epoch = self.sched.epochs * self.steps_per_epoch, 0
-    if resume: self.resume_from(resume)
+    if self.runner is None or not self.runner.again(self, resume):   # a captured step also runs the next fits
+        self.new_opt()
+        if resume: self.resume_from(resume)
+        self.runner = make_runner(self)   # the whole fit's: a CUDA graph is captured here, or gives way here
+    set_seed(self.seed)                   # after the capture, whose warm-up draws none of the fit's numbers
     self.step = self.start_epoch * self.steps_per_epoch
     self._with_events(self._do_fit, 'fit', CancelFitException)
 

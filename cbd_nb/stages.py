@@ -49,8 +49,9 @@ def train_net(train:Tensors, # training examples
               loss_func:nn.Module|None=None, # a `cbd_nb.losses` loss, called as loss_func(out, y); None: cross-entropy
               teachers:list=(), # frozen teacher networks: train inside a `Distiller` (distillation losses)
               cbs:list=(), # extra callbacks
-              device:Device|str|torch.device|None=None # where and how to train (a `Device`), or only where
-             )->Net:
+              device:Device|str|torch.device|None=None, # where and how to train (a `Device`), or only where
+              fit:bool=True # False: return the `Learner` that would train it, unfit (what `cbd-nb bench` times)
+             )->Net|Learner:
     "Build a fresh `Net` of `spec` and train it with class-power sampling `q` and `loss_func`"
     torch.manual_seed(seed)
     in_chans, aug, train = feed.prepare(train)
@@ -58,6 +59,7 @@ def train_net(train:Tensors, # training examples
     net = Distiller(model, [fuse_bn(t) for t in teachers]) if len(teachers) else model   # teachers: BatchNorm folded, frozen
     learn = Learner(net, train, loss_func, ClassPowerSampler(train.labels, q, seed=seed), sched, aug, device, cbs, seed, workers=feed.workers)
     if isinstance(loss_func, nn.Module): loss_func.to(learn.device)
+    if not fit: return learn
     learn.fit()
     return model
 
@@ -105,7 +107,7 @@ def train_cbd(train:Tensors, # training examples
               q:float|None=None, # sampling exponent; None: 0 (class-balanced) with 'ce', 1 (instance) with a balanced loss
               spec:NetSpec=NetSpec(), # the student's network; head None: cosine, as published; its projection is as wide as the teachers' features
               **kwargs # passed to `train_net`
-             )->Net: # the trained student, without its teachers
+             )->Net: # the trained student, without its teachers (with `fit=False`, its `Learner`)
     "A CBD student: fresh network, `CBDLoss` with feature distillation from `teachers` (frozen, in eval mode)"
     loss = create_loss('cbd', class_counts(train.labels, n_classes), alpha=alpha, beta=beta, base=base_loss)
     if q is None: q = 0. if base_loss == 'ce' else 1.

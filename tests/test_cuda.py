@@ -73,8 +73,8 @@ def test_compiled_step_trains_like_eager(digits, mode):
         warnings.simplefilter('always'); comp.fit()
     assert not [o for o in w if 'eager mode' in str(o.message)], [str(o.message) for o in w]
     if mode is True: assert comp.runner.mode == 'graph' and comp.runner.fn is not None
-    elif mode == 'model': assert comp.runner.compiled is not None and comp.runner.graphs
-    else: assert comp.runner.captures and comp.runner.fn is not None and comp.runner.compiled is not None
+    elif mode == 'model': assert comp.runner.compiled_model is not None and comp.runner.graphs
+    else: assert comp.runner.mode == 'graph+model' and comp.runner.captures and comp.runner.fn is not None
     e, c = eager.recorder.epoch_losses, comp.recorder.epoch_losses
     assert c[-1] < c[0], c
     assert abs(c[-1] - e[-1]) < .25 * e[-1], (e, c)          # same recipe, same data: similar loss (bf16, different kernels)
