@@ -50,8 +50,8 @@ def controls(rows:list[dict] # `cbd_nb.results.gap_table` of the benchmark's con
     clear = [r for r in rows if r['label'] == 'resolved']   # its 95 % interval excludes 0 (`cbd_nb.results.paired_gap`, as `cbd-nb compare` labels it)
     big = max(rows, key=lambda r: abs(r['points']))
     return ("<h3>What the benchmark's controls show</h3><table class='controls'>"
-            f"<caption>The <a href='{BENCHMARK_URL}'>benchmark</a>'s controls (fmnist-lt-small, fp32, up to {max(r['seeds'] for r in rows)} seeds): each headline gap as published, then with one factor "
-            "held equal; points: the mean per-seed difference a - b over the seeds that ran both sides, with its 95 % interval (Student's t); resolved where the interval excludes 0.</caption>"
+            f"<caption>The <a href='{BENCHMARK_URL}'>benchmark</a>'s controls (fmnist-lt-small, up to {max(r['seeds'] for r in rows)} seeds): each headline gap as published (every run of a seed pooled, bf16 and fp32), then with one factor "
+            "held equal (fp32 runs); points: the mean per-seed difference a - b over the seeds that ran both sides, with its 95 % interval (Student's t); resolved where the interval excludes 0.</caption>"
             + tr(CONTROL_HEADERS, 'th') + ''.join(tr((r['gap'], r['held'], r['seeds'], f"{r['points']:+.1f}", iv(r), r['leads'], r['label'])) for r in rows) + '</table>'
             f"<p>Takeaway: {len(clear)} of these {len(rows)} gaps are resolved at their seeds (their 95 % interval excludes 0) and the rest are level within the noise; the largest, "
             f"{h(big['gap'])} ({h(big['held'])}), is {big['points']:+.1f} points {h(iv(big))}.</p>")
@@ -182,7 +182,7 @@ def longer_schedule(results:dict, # what `Run.all` returns, `counted`
 
 def lesson(results:dict, # what `Run.all` returns
            table:dict|None=None, # name -> `Method`; None: `METHODS`
-           bench:list|None=None # results of the five-seed benchmark (`benchmark_runs`); None: none quoted
+           bench:list|None=None # results of the benchmark (`benchmark_runs`: every shipped run of the recipe); None: none quoted
           )->list[str]:
     "Sentences of HTML on what the run shows: the student against its teacher, the few-shot classes by name, the tail's lift from distillation, and the longer schedule"
     res = counted(results)

@@ -23,6 +23,7 @@ CITED = {   # notebook under nbs/ -> {quoted number: why it need not be an outpu
                                     '9.2': "CBD - teacher on seed 2 of the printed table (71.3 - 62.1)",
                                     '50': "about 50 points: the spread of the printed few-shot column, rounded"},
     'tutorials/05_gaps.ipynb': {'20': "LDAM-DRW re-weights the classes over the last 20% of the epochs: a setting of the method"},
+    'tutorials/06_why_cbd.ipynb': {},
     'benchmarks/fmnist_lt_small.ipynb': {'6.0': 'CB-scratch - teacher of the printed teacher-length table (82.6 - 76.6)'},
     'index.ipynb': {},
     '12_bench.ipynb': {'7.5': "the teacher's two few-shot columns of the printed table (75 - 67.5)"},
