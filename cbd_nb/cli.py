@@ -28,10 +28,12 @@ import torch.distributed as dist
 # %% ../nbs/10_cli.ipynb #691e21fc
 def format_table(rows:list[dict] # one dict per row, the same keys in each
                 )->str:
-    "Rows as an aligned plain-text table (None shows as '-')"
+    "Rows as an aligned plain-text table (None shows as '-'; control characters, from a file perhaps, left out)"
     if not rows: return ''
     cols = list(rows[0])
-    cell = lambda v: '-' if v is None else f'{v:g}' if isinstance(v, float) else str(v)
+    cell = lambda v: '-' if v is None else f'{v:g}' if isinstance(v, float) else printable(v)   # names from a file reach the terminal without control characters
+    cols = [printable(c) for c in cols]
+    rows = [{printable(k): v for k, v in r.items()} for r in rows]
     w = {c: max(len(c), *(len(cell(r[c])) for r in rows)) for c in cols}
     line = lambda vals: '  '.join(str(v).rjust(w[c]) for c, v in zip(cols, vals))
     return '\n'.join([line(cols), line('-' * w[c] for c in cols)] + [line(cell(r[c]) for c in cols) for r in rows])

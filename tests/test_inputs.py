@@ -62,3 +62,18 @@ def test_bench_checks_its_options_before_any_work(tmp_path, monkeypatch, capsys,
     (tmp_path/'a.txt').write_text('')
     code, err = cli(monkeypatch, capsys, 'bench', '--recipe', 'digits-lt', *(str(a).format(tmp=tmp_path) for a in args))
     assert code == 1 and line in one_line(err) and one_line(err).startswith('cbd-nb bench: ')
+
+def test_compare_prints_no_control_characters(tmp_path, monkeypatch, capsys):
+    "A method name in someone's results.json reaches `cbd-nb compare`'s table without its escapes (issue 32, item 6)"
+    from cbd_nb.cli import main
+    evil = '\x1b[2Jevil\x07'
+    for s in (0, 1):
+        res = json.loads((BENCH_RESULTS/'controls'/f'shared-s{s}.json').read_text())
+        res['methods'][evil] = res['methods'].pop('CE')
+        (tmp_path/f's{s}').mkdir(); (tmp_path/f's{s}'/'results.json').write_text(json.dumps(res))
+    monkeypatch.setattr('sys.argv', ['cbd-nb', 'compare', str(tmp_path/'s0'), str(tmp_path/'s1')])
+    try: main()
+    except SystemExit as e: assert e.code in (0, None), capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert '[2Jevil' in out and 'LA-loss' in out, out                    # the row is there, its name printable
+    assert not any(ord(ch) < 32 and ch not in '\n' for ch in out), repr(out[:300])

@@ -109,7 +109,7 @@ def test_link_in_run_folder_is_refused(x, tmp_path, monkeypatch, capsys, link):
 
 # 6. text from the folder's files reaches the terminal without escapes
 def test_escapes_from_folder_files_are_stripped(x, monkeypatch, capsys):
-    edit(x/'results.json', lambda d: d['versions'].update(cpu='\x1b]0;owned\x07\x1b[2J'))
+    "A stale lock's pid and start time are printed (it is taken over) without their escapes; method names from a file, in `cbd-nb compare`'s table: test_inputs.py"
     (x/'.lock').write_text(json.dumps({'pid': '\x1b[31m1', 'started': '\x1b[2J'}))
     monkeypatch.setattr(sys, 'argv', ['cbd-nb', 'run', *digits(['--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--resume'])])
     main()
