@@ -2,7 +2,7 @@
 and "Run All" of each tutorial, on this machine. The tests only guard against hangs; the timing promises of the README
 (the main job in at most five minutes on two cores, each tutorial's Run All in at most two) are measured here.
 
-    python benchmarks/first_hour.py                        # both, written to nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>.json
+    python benchmarks/first_hour.py                        # both, written to nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>-<cpu>.json
     python benchmarks/first_hour.py --what main            # the main job only
     python benchmarks/first_hour.py --what tutorials       # the tutorials only
     python benchmarks/first_hour.py --save                 # and keep the tutorials' new outputs (the way they are re-executed)
@@ -10,7 +10,7 @@ and "Run All" of each tutorial, on this machine. The tests only guard against ha
 Each tutorial runs headless in a fresh kernel (nbclient, as Run All does in JupyterLab less the drawing), on a copy, so
 nothing in nbs/ changes. Run it on an idle machine: the file records the load average before and after. To stand in for a
 CPU without bf16 on one that has it: `CBD_PRECISION=fp32 ATEN_CPU_CAPABILITY=avx2 python benchmarks/first_hour.py`."""
-import argparse, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 from cbd_nb.core import save_json, precision, versions
@@ -60,13 +60,13 @@ def run(what:str='both', out:str|None=None, save:bool=False):
         for p in sorted((REPO/'nbs'/'tutorials').glob('*.ipynb')):
             rec['tutorials'][p.name] = tutorial(p, save); print(f"{p.name}: Run All {rec['tutorials'][p.name]:.0f} s", flush=True)
     rec['load_after'] = os.getloadavg()
-    name = f"first-hour-{v['cpus']}cpu-{isa}-{prec}.json"
+    name = f"first-hour-{v['cpus']}cpu-{isa}-{prec}-{re.sub('[^a-z0-9]+', '-', v['cpu'].lower()).strip('-')}.json"   # machines of one kind differ: one file per CPU
     f = Path(out) if out else REPO/'nbs'/'benchmarks'/'results'/name
     save_json(rec, f); print(f'written to {f}')
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--what', choices=('both', 'main', 'tutorials'), default='both')
-    p.add_argument('--out', help='the JSON file to write (default: nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>.json)')
+    p.add_argument('--out', help='the JSON file to write (default: nbs/benchmarks/results/first-hour-<cpus>cpu-<isa>-<precision>-<cpu>.json)')
     p.add_argument('--save', action='store_true', help='execute the tutorials in place and keep their new outputs (run nbdev-clean after)')
     a = p.parse_args(); run(a.what, a.out, a.save)
