@@ -135,8 +135,8 @@ class Inputs:
 
     def teachers(self)->list:
         "The teachers the row declares: the first `teachers` of `teacher_specs`, or all the recipe's (trained, or reused from their checkpoints)"
-        k = self.method.teachers
-        if not k: raise RuntimeError(f"Method {self.method.name!r} uses CBD's teachers but its row does not say so: add teachers=... to its METHODS row.")
+        k = self.method.n_teachers
+        if not k: raise RuntimeError(f"Method {self.method.name!r} uses CBD's teachers but its row does not say so: add n_teachers=... to its METHODS row.")
         return [self.networks(name) for name, *_ in teacher_specs(self.recipe)[:None if k == 'all' else k]]
 
     def members(self)->list:
@@ -274,6 +274,6 @@ def build_matched(x:'Inputs' # what the build may use
 def build_ensemble(x:'Inputs' # what the build may use
                   ):
     "A plain ensemble: the teachers the row declares, or its members; probabilities averaged, logit-adjusted with τ chosen on the validation split"
-    e = ensemble(x.teachers() if x.method.teachers else x.members(), x.counts, x.val, x.device)
+    e = ensemble(x.teachers() if x.method.n_teachers else x.members(), x.counts, x.val, x.device)
     x.extra.update(tau=e.tau, networks=len(e.nets))
     return e

@@ -27,7 +27,7 @@ class Method:
     head:str|None=None # the classifier it predicts with as published: 'linear', 'cosine', or how it adapts another network's
     network:str|None=None # checkpoint name of the network `build` trains; None: it trains no network of its own
     needs:tuple=() # methods whose networks `build` uses
-    teachers:int|str=0 # CBD teachers `build` distils from: 0 none, K the first K, 'all' the recipe's `teachers`
+    n_teachers:int|str=0 # CBD teachers `build` distils from: 0 none, K the first K, 'all' the recipe's `n_teachers`
     uses_val:bool=False # whether `build` chooses something on the validation split
     settings:tuple=() # recipe fields `build` reads beyond `NET_FIELDS` (recorded in its checkpoint)
     about:str='' # one sentence for the report and `--help`
@@ -42,15 +42,15 @@ class Method:
     @property
     def recipe_fields(self)->tuple:
         "Every recipe field `build` may read: `NET_FIELDS`, its settings, and `teachers` when it takes them all"
-        return NET_FIELDS + tuple(self.settings) + (('teachers',) if self.teachers == 'all' else ())
+        return NET_FIELDS + tuple(self.settings) + (('n_teachers',) if self.n_teachers == 'all' else ())
 
 # %% ../nbs/07a_methods.ipynb #416713e2
 def teacher_specs(r # the recipe (its `teachers` and `seed`)
                  )->list[tuple[str,bool,int]]:
     "(name, jitter, seed) of each teacher: vanilla seeds 1, 2, ..., then augmentation teachers"
-    nv = r.teachers - r.teachers // 2
+    nv = r.n_teachers - r.n_teachers // 2
     return [(f'teacher-vanilla-s{i+1}', False, r.seed + i + 1) for i in range(nv)] + \
-           [(f'teacher-aug-s{i+1}', True, r.seed + i + 1) for i in range(r.teachers // 2)]
+           [(f'teacher-aug-s{i+1}', True, r.seed + i + 1) for i in range(r.n_teachers // 2)]
 
 def member_specs(m:'Method', # a row of `table`
                  r, # the recipe (its `epochs`, `teachers` and `seed`)
@@ -89,8 +89,8 @@ def methods_table(rows:'list[Method]' # the rows, in run and report order
         if any(rows[names.index(n)].network is None for n in m.needs):
             raise ValueError(f"Method {m.name!r} needs a method without a network of its own: needs may only name methods with network=...")
         if m.family not in (*FAMILIES, None): raise ValueError(f"Method {m.name!r} has family {m.family!r}: use one of {FAMILIES}.")
-        if not (m.teachers == 'all' or (type(m.teachers) is int and m.teachers >= 0)):
-            raise ValueError(f"Method {m.name!r} has teachers={m.teachers!r}: use 0 (none), a number of teachers, or 'all'.")
+        if not (m.n_teachers == 'all' or (type(m.n_teachers) is int and m.n_teachers >= 0)):
+            raise ValueError(f"Method {m.name!r} has n_teachers={m.n_teachers!r}: use 0 (none), a number of teachers, or 'all'.")
         if not (m.authors in (None, SHARED) or isinstance(m.authors, dict)):
             raise ValueError(f"Method {m.name!r} has authors={m.authors!r}: use a dict of Schedule fields, SHARED (its paper's schedule is the shared one) or None.")
         if m.budget and not (m.network and m.uses_val and all(b in names for b in m.budget)):
@@ -100,7 +100,7 @@ def methods_table(rows:'list[Method]' # the rows, in run and report order
     return {m.name: m for m in rows}
 
 CE_FIXES, LOSSES, CB, CBD, ENS = FAMILIES
-_many = lambda r: r.teachers > 1
+_many = lambda r: r.n_teachers > 1
 METHODS = methods_table([
     Method('CE', 'build_ce', CE_FIXES, 'linear', network='ce', heads=('cosine',), authors=SHARED, quick=True, about="Cross-entropy with instance sampling and a linear classifier: Decoupling's joint training (Kang et al. 2020)."),
     Method('cRT', 'build_crt', CE_FIXES, 'linear', needs=('CE',), uses_val=True, settings=('crt_epochs',), authors=SHARED, quick=True, about="Classifier re-training: a new linear classifier trained through CE's frozen backbone on augmented, class-balanced batches, best epoch on the validation split (Kang et al. 2020)."),
@@ -117,10 +117,10 @@ METHODS = methods_table([
     Method('BKD', 'build_bkd', LOSSES, 'linear', network='bkd', needs=('CE',), heads=('cosine',), settings=('schedule',), authors=CAO, about="Balanced knowledge distillation from the CE network: CE + T²·KL of the class-re-weighted teacher (T = 2; Zhang et al. 2021)."),
     Method('CB-scratch', 'build_cb_scratch', CB, 'cosine', network='cb', heads=('linear',), quick=True, about="Class-balanced sampling from scratch with a cosine classifier, no distillation."),
     Method('teacher', 'build_teacher', CBD, 'cosine', network='teacher-vanilla-s1', heads=('linear',), authors=SHARED, quick=True, about="CBD's first stage-1 teacher: instance sampling, cosine classifier (Iscen et al. 2021)."),
-    Method('CBD', 'build_cbd', CBD, 'cosine', network='cbd', teachers=1, heads=('linear',), settings=('alpha', 'beta'), authors=SHARED, quick=True, about="Class-balanced distillation from the first teacher's features (Iscen et al. 2021)."),
-    Method('CBD-ENS', 'build_cbd', CBD, 'cosine', network='cbd-ens', teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, authors=SHARED, quick=True, about="Class-balanced distillation from the ensemble of vanilla and colour-jittered teachers (Iscen et al. 2021)."),
-    Method('CBD-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-bs', teachers=1, heads=('linear',), settings=('alpha', 'beta'), about="Beyond the papers: CBD's distillation from the first teacher with Balanced Softmax in place of cross-entropy, instance sampling."),
-    Method('CBD-ENS-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-ens-bs', teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, about="Beyond the papers: CBD-ENS with Balanced Softmax in place of cross-entropy, instance sampling."),
+    Method('CBD', 'build_cbd', CBD, 'cosine', network='cbd', n_teachers=1, heads=('linear',), settings=('alpha', 'beta'), authors=SHARED, quick=True, about="Class-balanced distillation from the first teacher's features (Iscen et al. 2021)."),
+    Method('CBD-ENS', 'build_cbd', CBD, 'cosine', network='cbd-ens', n_teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, authors=SHARED, quick=True, about="Class-balanced distillation from the ensemble of vanilla and colour-jittered teachers (Iscen et al. 2021)."),
+    Method('CBD-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-bs', n_teachers=1, heads=('linear',), settings=('alpha', 'beta'), about="Beyond the papers: CBD's distillation from the first teacher with Balanced Softmax in place of cross-entropy, instance sampling."),
+    Method('CBD-ENS-BS', 'build_cbd_bs', CBD, 'cosine', network='cbd-ens-bs', n_teachers='all', heads=('linear',), settings=('alpha', 'beta'), applies=_many, about="Beyond the papers: CBD-ENS with Balanced Softmax in place of cross-entropy, instance sampling."),
     *[Method(f'{base}@{budget}', 'build_matched', fam, head, network=f'{net}@{budget.lower()}', needs=(base,), heads=heads, uses_val=True, settings=settings, authors=authors,
              budget=(base, budget), default=False, applies=_many if budget == 'CBD-ENS' else None,
              about=f"Compute-matched baseline: {base}'s network trained with a full schedule as long as {budget}'s network-epochs in all, or {base}'s own shorter one, whichever does better on the validation split; it spends both.")
@@ -128,7 +128,7 @@ METHODS = methods_table([
       for base, fam, head, net, heads, settings, authors in (('CB-scratch', CB, 'cosine', 'cb', ('linear',), (), None),
                                                             ('LDAM-DRW', LOSSES, 'cosine', 'ldam-drw', (), ('schedule', 'ldam_s'), CAO),
                                                             ('teacher', CBD, 'cosine', 'teacher', ('linear',), (), None))],
-    Method('ENS-teachers', 'build_ensemble', ENS, 'averaged probabilities', teachers='all', uses_val=True, applies=_many, default=False,
+    Method('ENS-teachers', 'build_ensemble', ENS, 'averaged probabilities', n_teachers='all', uses_val=True, applies=_many, default=False,
            about="The teachers' own ensemble, undistilled: their class probabilities averaged, then post-hoc logit adjustment with τ chosen on the validation split (0: none); all the teachers at test time, where CBD-ENS runs one network."),
     *[Method(f'ENS-LDAM-DRW@{b}', 'build_ensemble', ENS, 'averaged probabilities', needs=('LDAM-DRW',), members=('LDAM-DRW', b), uses_val=True, default=False,
              applies=_many if b == 'CBD-ENS' else None, about=f"LDAM-DRW networks of seeds seed, seed + 1, ..., as many as {b}'s network-epochs buy, averaged and logit-adjusted as ENS-teachers: an ensemble at {b}'s training cost.")
@@ -144,7 +144,7 @@ def method_networks(m:'Method', # a row of `table`
     "Every network method `m` depends on, its own included, and the epochs each trains: a compute-matched row's own network gets its budget"
     table = METHODS if table is None else table
     own = {m.network: network_epochs(table[m.budget[1]], r, table) if m.budget else r.epochs} if m.network else {}
-    k = r.teachers if m.teachers == 'all' else m.teachers
+    k = r.n_teachers if m.n_teachers == 'all' else m.n_teachers
     teachers = {n: r.epochs for n, *_ in teacher_specs(r)[:k]}
     members = {n: r.epochs for n, _ in member_specs(m, r, table)}
     return {**{n: e for d in m.needs for n, e in method_networks(table[d], r, table).items()}, **teachers, **members, **own}

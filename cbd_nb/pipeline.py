@@ -140,7 +140,7 @@ def own_files(self:Run)->list[Path]:
 @patch
 def net_names(self:Run)->list[str]:
     "The networks this run may train: its methods' own, and the teachers when a method needs them"
-    teachers = any(m.teachers for m in self.methods)
+    teachers = any(m.n_teachers for m in self.methods)
     return list(dict.fromkeys([m.network for m in self.methods if m.network] + ([n for n, *_ in teacher_specs(self.r)] if teachers else []) + member_names(self.methods, self.r, self.table)))
 
 @patch
@@ -260,7 +260,7 @@ def retrain_lost(self:Run, m:Method # a row of the table
 def uses(self:Run, m:Method # a row of the table
         )->list[str]:
     "The networks method `m` trains or reads: those of its needs, the teachers it takes, and its own"
-    k = self.r.teachers if m.teachers == 'all' else m.teachers
+    k = self.r.n_teachers if m.n_teachers == 'all' else m.n_teachers
     teachers = [n for n, *_ in teacher_specs(self.r)[:k]]
     return [self.table[n].network for n in m.needs] + teachers + member_names([m], self.r, self.table) + ([m.network] if m.network else [])
 

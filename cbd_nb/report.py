@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from .data import shot_groups
 from .methods import METHODS, teacher_specs
+from .recipes import renamed
 from .compare import read_runs, pool, gap
 from .results import check_results, results_table, class_avg_se, counts_summary, read_views, gap_table, method_cost, known_costs, BENCH_RESULTS
 from .viz import accuracy_vs_frequency, count_histogram, shot_bars, tsne_plot, cost_plot
@@ -102,13 +103,13 @@ def verdict(results:dict, # what `Run.all` returns
     return res
 
 # %% ../nbs/08b_report.ipynb #39a90225
-_TEACHER = teacher_specs(SimpleNamespace(teachers=1, seed=0))[0][0]   # the first teacher's network (its name depends on no recipe field): what a one-teacher student distils
-_COUNTED = ('epochs', 'teachers', 'seed')                             # the recipe fields that network-epochs are counted from
+_TEACHER = teacher_specs(SimpleNamespace(n_teachers=1, seed=0))[0][0]   # the first teacher's network (its name depends on no recipe field): what a one-teacher student distils
+_COUNTED = ('epochs', 'n_teachers', 'seed')                             # the recipe fields that network-epochs are counted from
 
 def counted(results:dict # what `Run.all` returns, or a results.json from anyone
            )->dict:
     "`results` without the recipe fields that costs are counted from (`_COUNTED`) where they are not integers >= 0"
-    r = results.get('recipe') or {}
+    r = renamed(results.get('recipe') or {})   # a file from before a setting's rename counts as today's
     return {**results, 'recipe': {k: v for k, v in r.items() if k not in _COUNTED or (type(v) is int and v >= 0)}}
 
 def distillers(results:dict, # what `Run.all` returns
@@ -117,7 +118,7 @@ def distillers(results:dict, # what `Run.all` returns
     "The run's 'teacher', one-teacher 'student' and 'ensemble' student, as names of the table's rows, each None where the run lacks it"
     table, ran = METHODS if table is None else table, results['methods']
     first = lambda ok: next((k for k, m in table.items() if k in ran and ok(m)), None)
-    return dict(teacher=first(lambda m: m.network == _TEACHER), student=first(lambda m: m.teachers == 1), ensemble=first(lambda m: m.teachers == 'all'))
+    return dict(teacher=first(lambda m: m.network == _TEACHER), student=first(lambda m: m.n_teachers == 1), ensemble=first(lambda m: m.n_teachers == 'all'))
 
 def core_claim(results:dict, # what `Run.all` returns, `counted`
                table:dict|None=None # name -> `Method`; None: `METHODS`
@@ -153,7 +154,7 @@ def tail_lift(results:dict, # what `Run.all` returns
     "A sentence of HTML: the students' few-shot accuracy against their teacher's, beside their lift over all classes; '' where the run lacks the teacher or both students"
     d, h, m = distillers(results, table), html.escape, results['methods']
     few = {k: 100 * v['few'] for k, v in m.items() if v.get('few') is not None}
-    t, n = d['teacher'], results['recipe'].get('teachers')
+    t, n = d['teacher'], renamed(results['recipe']).get('n_teachers')
     studs = [k for k in (d['student'], d['ensemble']) if k in few]
     if t not in few or not studs: return ''
     who = lambda k: h(k) + (f", which follows all {h(str(n))} teachers," if k == d['ensemble'] and n is not None else '')

@@ -20,7 +20,7 @@ from .data import shot_groups
 from .datasets import READERS
 from types import SimpleNamespace
 from .methods import METHODS, Method, network_epochs
-from .recipes import RECIPE_RULES
+from .recipes import RECIPE_RULES, renamed
 
 # %% ../nbs/08a_results.ipynb #8a4c7a3b
 _fin = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -140,6 +140,7 @@ def read_results(path:Path|str, # a results file, perhaps someone else's
     try: res = json.loads(data)
     except RecursionError: raise ValueError(f"{printable(path)} nests its values more deeply than Python reads: it is not a results file. {fix}") from None
     except ValueError as e: raise ValueError(f"{printable(path)} is not JSON ({printable(e)}): the file was damaged. {fix}") from None
+    if isinstance(res, dict) and isinstance(res.get('recipe'), dict): res['recipe'] = renamed(res['recipe'])   # a file from before a setting's rename reads as today's
     check_results(res, path, fix)
     return res
 
@@ -156,9 +157,9 @@ def method_cost(results:dict, # what `Run.all` returns
                 table:dict|None=None # name -> `Method`; None: `METHODS`
                )->int|None:
     "The network-epochs method `k` spent in all: as its results record it, else from its row and the run's recipe; None where neither tells"
-    table, v, r = METHODS if table is None else table, results['methods'][k], results.get('recipe') or {}
+    table, v, r = METHODS if table is None else table, results['methods'][k], renamed(results.get('recipe') or {})
     if isinstance(v.get('cost'), dict): return v['cost']['network_epochs']
-    return network_epochs(table[k], SimpleNamespace(**r), table) if k in table and {'epochs', 'teachers', 'seed'} <= r.keys() else None
+    return network_epochs(table[k], SimpleNamespace(**r), table) if k in table and {'epochs', 'n_teachers', 'seed'} <= r.keys() else None
 
 def known_costs(results:dict, # what `Run.all` returns: 'methods', 'recipe'
                 cost:str='training' # 'training': the network-epochs it spends in all; 'test': the multiply-adds it spends per test image
@@ -336,7 +337,7 @@ def counts_summary(results:dict # what `Run.all` returns
             f"{g['medium']} medium-shot, {g['few']} few-shot with fewer than 20){test}.")
 
 # %% ../nbs/08a_results.ipynb #c6c977f4
-TIME_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'size', 'teachers')   # recipe fields a network's training time depends on
+TIME_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'size', 'n_teachers')   # recipe fields a network's training time depends on
 BENCH_RESULTS = Path(__file__).parents[1]/'nbs'/'benchmarks'/'results' if '__file__' in globals() else Path('benchmarks/results')   # measured runs (source checkout)
 
 def machine_class(res:dict # a results.json, or `Run.results`
@@ -349,7 +350,7 @@ def earlier_seconds(res:dict, # this run's results (recipe, device, versions)
                     files:list # earlier results.json files
                    )->dict:
     "network -> training seconds of each earlier run of the same recipe (any seed) on the same machine class"
-    want, out = [res['recipe'].get(k) for k in TIME_FIELDS], {}
+    want, out = [renamed(res['recipe']).get(k) for k in TIME_FIELDS], {}
     for f in files:
         try: old = read_results(f)
         except (OSError, ValueError, UserError): continue     # other JSON files (bench results, whose recipe is a name) or damaged ones: no timings

@@ -18,7 +18,7 @@ def one_line(err:str)->str:
     return lines[0]
 
 DONE = 'CE,cRT,LA-loss'   # two networks of the same kind (CE, LA-loss) to swap, and a method built on CE
-TINY = dict(epochs=1, teachers=1)
+TINY = dict(epochs=1, n_teachers=1)
 
 def finish_done(d):
     "`d`, holding a finished tiny digits-lt run of `DONE` (for module fixtures: copy it before changing it)"

@@ -15,7 +15,7 @@ def cbd_nb_cmd(monkeypatch, capsys, *args):
     return e.value.code, capsys.readouterr().err
 
 @pytest.mark.parametrize('opt,value,valid', [
-    ('--alpha', 2, 'a number in [0, 1]'), ('--beta', -1, 'a finite number >= 0'), ('--teachers', 0, 'an integer >= 1'),
+    ('--alpha', 2, 'a number in [0, 1]'), ('--beta', -1, 'a finite number >= 0'), ('--n-teachers', 0, 'an integer >= 1'),
     ('--epochs', 0, 'an integer >= 1'), ('--epochs', -3, 'an integer >= 1'), ('--bs', 0, 'an integer >= 1'), ('--bs', -8, 'an integer >= 1'),
     ('--lr', -1, 'a finite number > 0'), ('--imb-factor', 'nan', 'a finite number >= 1'), ('--val-per-class', 0, 'an integer >= 1'),
     ('--seed', 2**40, 'an integer in [0, 2147483647]'), ('--seed', -1, 'an integer in [0, 2147483647]')])

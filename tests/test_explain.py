@@ -11,7 +11,7 @@ EXPLAINED = ('test_cost', 'probe', 'geometry')
 @pytest.fixture(scope='module')
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp('explain')/'run'
-    r = get_recipe('digits-lt', epochs=1, teachers=2, methods=METHODS_RUN)
+    r = get_recipe('digits-lt', epochs=1, n_teachers=2, methods=METHODS_RUN)
     return r, out, Run(r, out, progress=False).all()
 
 def test_every_network_is_probed(done):

@@ -77,3 +77,11 @@ def test_compare_prints_no_control_characters(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert '[2Jevil' in out and 'LA-loss' in out, out                    # the row is there, its name printable
     assert not any(ord(ch) < 32 and ch not in '\n' for ch in out), repr(out[:300])
+
+def test_results_from_before_a_rename_read_in_todays_names(tmp_path):
+    "A results file that records the recipe's `teachers` (before issue 35's rename) reads with `n_teachers`"
+    res = json.loads((BENCH_RESULTS/'controls'/'shared-s0.json').read_text())
+    assert res['recipe']['teachers'] == 4 and 'n_teachers' not in res['recipe']   # as shipped
+    (tmp_path/'r.json').write_text(json.dumps(res))
+    r = read_results(tmp_path/'r.json')['recipe']
+    assert r['n_teachers'] == 4 and 'teachers' not in r

@@ -99,7 +99,7 @@ def ensemble_run(k:int=4, one:int=3_100_000)->dict:
     "Fake results of a run with four teachers: single networks of `one` multiply-adds per test image, and ENS-teachers, an ensemble of `k` of them"
     tc = lambda n: {'networks': n, 'macs': n * one}
     m = {'CE': (.70, tc(1)), 'cRT': (.77, tc(1)), 'CBD': (.83, tc(1)), 'CBD-ENS': (.84, tc(1)), 'CB-scratch': (.85, None), 'ENS-teachers': (.845, tc(k))}
-    return {'recipe': {'epochs': 100, 'teachers': k, 'seed': 0}, 'methods': {n: {'all': a, **({'test_cost': c} if c else {})} for n, (a, c) in m.items()}}
+    return {'recipe': {'epochs': 100, 'n_teachers': k, 'seed': 0}, 'methods': {n: {'all': a, **({'test_cost': c} if c else {})} for n, (a, c) in m.items()}}
 
 def test_test_time_view_puts_an_ensemble_at_k_networks():
     res = ensemble_run(k=4, one=3_100_000)

@@ -12,7 +12,7 @@ def fake_results(accs=(.6, .9, .7), n_test=30):
     "A results dict as `Run.all` writes it, for three methods of the table, with per-class accuracies `acc` in every class"
     counts, names = [100, 60, 30, 12], ['CE', 'cRT', 'CBD']
     m = {k: {'all': a, 'many': None, 'medium': a, 'few': a, 'ece': .05, 'per_class': [a] * 4, 'seconds': 1.} for k, a in zip(names, accs)}
-    return {'recipe': {'name': 'fake', 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'teachers': 1},
+    return {'recipe': {'name': 'fake', 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'n_teachers': 1},
             'device': 'cpu', 'versions': {'torch': torch.__version__}, 'counts': counts, 'classes': list('abcd'),
             'test_counts': [n_test] * 4, 'seconds': {'ce': 12.5, 'cbd': 40.}, 'methods': m}
 
@@ -54,14 +54,14 @@ def test_report_page():
     assert html.escape("reuses CE's") in page
 
 def test_bars_name_the_network_and_the_plan_is_printed(tmp_path, capsys):
-    res = Run(get_recipe('digits-lt', epochs=1, teachers=2), tmp_path, methods='cRT,CBD').all()
+    res = Run(get_recipe('digits-lt', epochs=1, n_teachers=2), tmp_path, methods='cRT,CBD').all()
     err = capsys.readouterr().err
     plan = re.search(r'cbd-nb: plan: (\d+) network\(s\) to train \(([^)]*)\) for 3 method\(s\) \(CE, cRT, CBD\); (.*)', err)
     assert plan and plan[1] == '3' and set(plan[2].split(', ')) == set(res['seconds']) == {'ce', 'teacher-vanilla-s1', 'cbd'}
     for i, n in enumerate(['ce', 'teacher-vanilla-s1', 'cbd']): assert f'{i + 1}/3 {n}:' in err
     assert 'cRT:' in err
-    Run(get_recipe('digits-lt', epochs=1, teachers=2, seed=1), tmp_path/'b', methods='CE').close()
-    again = Run(get_recipe('digits-lt', epochs=1, teachers=2, seed=1), tmp_path/'c', methods='CE')
+    Run(get_recipe('digits-lt', epochs=1, n_teachers=2, seed=1), tmp_path/'b', methods='CE').close()
+    again = Run(get_recipe('digits-lt', epochs=1, n_teachers=2, seed=1), tmp_path/'c', methods='CE')
     (tmp_path/'c'/'results.json').write_text(json.dumps({**res, 'seconds': {'ce': 90.}}))   # an earlier run, other seed, same machine
     again.todo = again.plan()
     assert again.plan_line().endswith('1 of them took 1.5 min before (median over 1 earlier run(s))')
@@ -77,7 +77,7 @@ from browser_util import CHROMIUM, have_chromium
 
 def tail_results(**methods):
     "Results of a 30-epoch run with two few-shot classes, Bag and Ankle boot; `methods`: name -> (all, few, per-class accuracies)"
-    return {'recipe': {'name': 'quick', 'dataset': 'fashion-mnist', 'imb_factor': 100, 'arch': 'resnet8', 'epochs': 30, 'seed': 0, 'teachers': 2},
+    return {'recipe': {'name': 'quick', 'dataset': 'fashion-mnist', 'imb_factor': 100, 'arch': 'resnet8', 'epochs': 30, 'seed': 0, 'n_teachers': 2},
             'device': 'cpu', 'versions': {'torch': torch.__version__}, 'counts': [500, 120, 16, 10], 'classes': ['T-shirt', 'Coat', 'Bag', 'Ankle boot'],
             'test_counts': [100] * 4, 'methods': {k: {'all': a, 'many': pc[0], 'medium': pc[1], 'few': f, 'per_class': pc} for k, (a, f, pc) in methods.items()}}
 
@@ -160,7 +160,7 @@ def hostile(p:str=P)->dict:
     "Results that `check_results` accepts, with `p` in every string field it lets hold one"
     n = 4
     m = lambda a: {'all': a, 'many': None, 'medium': a, 'few': a, 'ece': .05, 'per_class': [a] * n, 'seconds': 1., 'head': p, 'nets': {p: p}, 'made_on': {p: p}}
-    return {'recipe': {'name': p, 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'teachers': 1, p: p},
+    return {'recipe': {'name': p, 'dataset': 'digits', 'imb_factor': 10, 'arch': 'resnet8', 'epochs': 1, 'seed': 0, 'n_teachers': 1, p: p},
             'device': p, 'precision': p, 'compiled': p, 'versions': {'torch': p, 'cpu': p}, 'renamed': {p: p},
             'counts': [100, 60, 30, 12], 'classes': [f'{p}{i}' for i in range(n)], 'test_counts': [30] * n, 'seconds': {p: 1.},
             'tsne': {'labels': [0, 1, 2, 3], 'embeds': {p: [[0., 1.], [1., 0.], [2., 2.], [3., 1.]]}},
@@ -176,7 +176,7 @@ def test_values_of_any_type_are_escaped_and_empty_views_get_a_note(monkeypatch):
     "Whatever `check_results` lets through, the page escapes: numbers that are strings with markup, an empty t-SNE view, NaN accuracies"
     monkeypatch.setattr(report, 'check_results', lambda res, path: None)                     # a results file nothing checked
     res = hostile()
-    res['recipe'].update({k: P for k in ('imb_factor', 'arch', 'epochs', 'seed', 'teachers')})
+    res['recipe'].update({k: P for k in ('imb_factor', 'arch', 'epochs', 'seed', 'n_teachers')})
     res['test_counts'], res['tsne'] = [30, 30, 30, 0], {'labels': [], 'embeds': {}}
     for v in res['methods'].values(): v['per_class'][3] = math.nan
     page = report_html(res)

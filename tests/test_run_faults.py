@@ -10,7 +10,7 @@ from cbd_nb.methods import Method, METHODS
 from cbd_nb.checkpoint import save_model
 from cbd_nb.models import create_model
 
-TINY = dict(epochs=1, teachers=2)
+TINY = dict(epochs=1, n_teachers=2)
 
 
 def cli(*args):
@@ -53,7 +53,7 @@ def test_interrupted_run_resumes(tmp_path, monkeypatch):
 def test_resume_refuses_other_recipe(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
     run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1))); run.close()
-    with pytest.raises(ValueError, match='another recipe'): Run(get_recipe('digits-lt', epochs=2, teachers=2), tmp_path, resume=True)
+    with pytest.raises(ValueError, match='another recipe'): Run(get_recipe('digits-lt', epochs=2, n_teachers=2), tmp_path, resume=True)
 
 def test_teacher_checkpoint_of_other_architecture(tmp_path):
     run = Run(get_recipe('digits-lt', **TINY), tmp_path, progress=False)
@@ -76,7 +76,7 @@ def test_corrupt_checkpoint(tmp_path):
     run.method(Method('NCM', lambda x: create_model('resnet8', 10, 1))); run.close()     # free the folder for the CLI
     (tmp_path/'checkpoints').mkdir(exist_ok=True)
     (tmp_path/'checkpoints'/'ce.pt').write_bytes(b'\x80\x02garbage')
-    r = cli('--out', tmp_path, '--epochs', 1, '--teachers', 2, '--resume')
+    r = cli('--out', tmp_path, '--epochs', 1, '--n-teachers', 2, '--resume')
     assert r.returncode != 0 and 'not a valid checkpoint' in r.stderr and 'ce.pt' in r.stderr
 
 @pytest.mark.parametrize('recipe,data', [('imagenet-lt', 'imagenet-lt'), ('inat18-lt', 'inat18'), ('places-lt', 'places-lt')])
@@ -86,7 +86,7 @@ def test_image_list_recipe_end_to_end(tmp_path, recipe, data):
     from cbd_nb.methods import select_methods
     methods = 'cRT,tau-norm,NCM,CBD-ENS'   # a classifier retrained through the backbone on val, two post-hoc rows, teachers and a student
     fake_image_list(tmp_path/'data', data, counts=[12, 6, 3], n_test=4, size=20)
-    r = get_recipe(recipe, arch='resnet8', size=16, epochs=1, crt_epochs=1, teachers=2, bs=8)   # one cRT epoch: each epoch starts DataLoader workers
+    r = get_recipe(recipe, arch='resnet8', size=16, epochs=1, crt_epochs=1, n_teachers=2, bs=8)   # one cRT epoch: each epoch starts DataLoader workers
     res = Run(r, tmp_path/'out', root=tmp_path/'data', progress=False, methods=methods).all()
     assert set(res['methods']) == {m.name for m in select_methods(methods) if m.applies is None or m.applies(r)}
     assert res['counts'][:4] == [12, 6, 3, 0]                   # the whole training list is trained on

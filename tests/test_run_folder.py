@@ -22,7 +22,7 @@ def cli(monkeypatch, capsys, *args):
     return code, capsys.readouterr().err
 
 def resume(monkeypatch, capsys, x, *args):
-    return cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--resume', *args)
+    return cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', DONE, '--resume', *args)
 
 def edit(p:Path, f):
     "Apply `f` to the JSON in `p`"
@@ -62,11 +62,11 @@ def test_only_the_kits_half_written_files_are_removed(x):
 # 2. a finished run is never discarded
 def test_finished_run_needs_resume_or_replace(x, monkeypatch, capsys):
     before = files(x)
-    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE', '--seed', 1)
+    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', 'CE', '--seed', 1)
     line = one_line(err)
     assert code == 1 and f'{x} holds a run' in line and '--resume' in line and '--replace' in line
     assert files(x) == before
-    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE', '--seed', 1, '--replace')
+    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', 'CE', '--seed', 1, '--replace')
     aside = next(x.parent.glob('x.replaced-*'))
     assert code == 0 and f'moved the run that was in {x} to {aside}' in err
     assert files(aside) == before and json.loads((x/'results.json').read_text())['seed'] == 1
@@ -111,7 +111,7 @@ def test_link_in_run_folder_is_refused(x, tmp_path, monkeypatch, capsys, link):
 def test_escapes_from_folder_files_are_stripped(x, monkeypatch, capsys):
     "A stale lock's pid and start time are printed (it is taken over) without their escapes; method names from a file, in `cbd-nb compare`'s table: test_inputs.py"
     (x/'.lock').write_text(json.dumps({'pid': '\x1b[31m1', 'started': '\x1b[2J'}))
-    monkeypatch.setattr(sys, 'argv', ['cbd-nb', 'run', *digits(['--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--resume'])])
+    monkeypatch.setattr(sys, 'argv', ['cbd-nb', 'run', *digits(['--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', DONE, '--resume'])])
     main()
     err = capsys.readouterr().err
     assert 'plan: 0 network(s)' in err and 'took over' in err and '\x1b' not in err and '\x07' not in err
@@ -120,7 +120,7 @@ def test_escapes_from_folder_files_are_stripped(x, monkeypatch, capsys):
 def test_results_json_that_is_a_pipe(x):
     (x/'results.json').unlink(); os.mkfifo(x/'results.json')
     r = subprocess.run([sys.executable, '-c', 'from cbd_nb.cli import main; main()', 'run', '--quiet',
-                        *digits(['--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--resume'])], capture_output=True, text=True, env=ENV, timeout=300)
+                        *digits(['--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', DONE, '--resume'])], capture_output=True, text=True, env=ENV, timeout=300)
     assert r.returncode == 1 and 'results.json is not a regular file' in one_line(r.stderr)
 
 def test_checkpoint_config_is_checked_before_building(x, monkeypatch, capsys):
@@ -156,7 +156,7 @@ def seed1(tmp_path_factory):
 def test_results_of_other_data_are_refused(seed1, tmp_path, monkeypatch, capsys, drop, says):
     x = shutil.copytree(seed1, tmp_path/'x')
     edit(x/'results.json', lambda r: [r.pop(k) for k in drop])
-    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE', '--resume')
+    code, err = cli(monkeypatch, capsys, '--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', 'CE', '--resume')
     line = one_line(err)
     assert code == 1 and 'was made from other data than this run' in line and says in line and '--replace' in line
 

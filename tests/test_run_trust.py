@@ -10,7 +10,7 @@ from cbd_nb.networks import fingerprint
 from cbd_nb.recipes import get_recipe
 from cbd_nb.methods import Method, methods_table
 
-TINY = ['--epochs', 1, '--teachers', 2]
+TINY = ['--epochs', 1, '--n-teachers', 2]
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''}
 
 
@@ -39,7 +39,7 @@ DONE = 'CE,CB-scratch,CBD-ENS'   # the networks the tests below damage or check 
 def done(tmp_path_factory):
     "A finished tiny digits run (1 epoch, 2 teachers) of the methods `DONE`"
     d = tmp_path_factory.mktemp('done')
-    Run(get_recipe('digits-lt', epochs=1, teachers=2), d, progress=False, methods=DONE).all()
+    Run(get_recipe('digits-lt', epochs=1, n_teachers=2), d, progress=False, methods=DONE).all()
     return d
 
 def copy(done, tmp_path):
@@ -48,18 +48,18 @@ def copy(done, tmp_path):
 def test_resume_never_mixes_runs(tmp_path):
     "The issue's reproduction: a 2-epoch run, a 1-epoch run killed after NCM, then a 1-epoch --resume of a folder that holds a network of each"
     x = tmp_path/'x'
-    Run(get_recipe('digits-lt', epochs=2, teachers=1), x, progress=False, methods='CE,NCM,CB-scratch').all()   # CE's network, a method on it, another network
-    p = popen('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--replace')   # the 2-epoch run is moved aside, whole
+    Run(get_recipe('digits-lt', epochs=2, n_teachers=1), x, progress=False, methods='CE,NCM,CB-scratch').all()   # CE's network, a method on it, another network
+    p = popen('--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--replace')   # the 2-epoch run is moved aside, whole
     wait_for(lambda: 'NCM' in methods_done(x).get('methods', {}) and methods_done(x)['recipe']['epochs'] == 1)
     p.kill(); p.wait()
     aside = next(tmp_path.glob('x.replaced-*'))
     assert methods_done(aside)['recipe']['epochs'] == 2 and set(methods_done(aside)['methods']) == {'CE', 'NCM', 'CB-scratch'}
     shutil.copy(aside/'checkpoints'/'cb.pt', x/'checkpoints'/'cb.pt')   # what a kit that discarded runs left: the 2-epoch run's network beside the 1-epoch run's
-    r = cli('--out', x, '--epochs', 1, '--teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--resume')
+    r = cli('--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', 'CE,NCM,CB-scratch', '--resume')
     assert r.returncode != 0 and 'was made by another run' in r.stderr and 'epochs: 2 there, 1 now' in r.stderr, r.stderr
     assert '.pt' in r.stderr and 'Traceback' not in r.stderr
     (x/'results.json').unlink()                          # what the damaged-JSON message advises: still refused
-    with pytest.raises(ValueError, match='epochs: 2 there, 1 now'): Run(get_recipe('digits-lt', epochs=1, teachers=1), x, resume=True)
+    with pytest.raises(ValueError, match='epochs: 2 there, 1 now'): Run(get_recipe('digits-lt', epochs=1, n_teachers=1), x, resume=True)
 
 def test_student_of_other_teachers_is_refused(done, tmp_path):
     x = copy(done, tmp_path)
@@ -67,14 +67,14 @@ def test_student_of_other_teachers_is_refused(done, tmp_path):
     torch.save({**torch.load(x/'checkpoints'/'teacher-aug-s1.pt', weights_only=True), 'model': other.state_dict()}, x/'checkpoints'/'teacher-aug-s1.pt')
     res = json.loads((x/'results.json').read_text()); res['fingerprints']['teacher-aug-s1'] = fingerprint(other)   # results.json agrees: a teacher trained again
     (x/'results.json').write_text(json.dumps(res))
-    run = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False)
+    run = Run(get_recipe('digits-lt', epochs=1, n_teachers=2), x, resume=True, progress=False)
     with pytest.raises(ValueError, match="cbd-ens.pt was built from other networks than this run's teacher-aug-s1"): run.trained('cbd-ens')
 
 def test_missing_checkpoint_is_retrained(done, tmp_path, capsys):
     x = copy(done, tmp_path)
     (x/'checkpoints'/'cb.pt').unlink()
     before = json.loads((x/'results.json').read_text())
-    res = Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False, methods=DONE).all()
+    res = Run(get_recipe('digits-lt', epochs=1, n_teachers=2), x, resume=True, progress=False, methods=DONE).all()
     assert 'cb.pt is missing although results.json lists it: training cb again' in capsys.readouterr().err
     assert (x/'checkpoints'/'cb.pt').exists() and res['fingerprints']['cb'] == before['fingerprints']['cb']
     assert res['methods']['CB-scratch']['all'] == before['methods']['CB-scratch']['all']
@@ -91,7 +91,7 @@ def test_start_cleans_up(done, tmp_path):
     "A resume removes the .tmp files of its interrupted writes before it writes anything new, and keeps the report until it writes the next"
     x = copy(done, tmp_path)
     (x/'.results.json.abcd1234.tmp').write_text('half'); (x/'checkpoints'/'.ce.pt.defg5678.tmp').write_bytes(b'half')
-    Run(get_recipe('digits-lt', epochs=1, teachers=2), x, resume=True, progress=False, methods=DONE).close()
+    Run(get_recipe('digits-lt', epochs=1, n_teachers=2), x, resume=True, progress=False, methods=DONE).close()
     assert (x/'report.html').exists() and not list(x.glob('**/*.tmp'))
 
 def test_outputs_follow_umask(done):
@@ -102,12 +102,12 @@ def test_outputs_follow_umask(done):
 def test_one_writer_per_folder(tmp_path):
     "Two processes: the second is refused at once with the first's PID; a killed holder's lock is taken over"
     x = tmp_path/'x'
-    a = popen('--out', x, '--epochs', 50, '--teachers', 2)
+    a = popen('--out', x, '--epochs', 50, '--n-teachers', 2)
     wait_for(lambda: (x/'.lock').exists() and str(a.pid) in (x/'.lock').read_text())
     t0 = time.time(); b = cli('--out', x, *TINY, '--seed', 1)
     assert b.returncode != 0 and f'PID {a.pid}' in b.stderr and 'started' in b.stderr and 'choose another --out' in b.stderr, b.stderr
     a.kill(); a.wait()
-    run = Run(get_recipe('digits-lt', epochs=50, teachers=2), x, resume=True, progress=False)   # a's run (it may have finished a network): resume it
+    run = Run(get_recipe('digits-lt', epochs=50, n_teachers=2), x, resume=True, progress=False)   # a's run (it may have finished a network): resume it
     assert run.store.lock.stale['pid'] == a.pid
     run.close()
 
@@ -124,7 +124,7 @@ def test_ctrl_c_prints_the_resume_command(tmp_path):
     assert r.returncode == 0 and 'CB-scratch' in r.stdout, r.stderr
 
 def test_methods_subset(tmp_path):
-    res = Run(get_recipe('digits-lt', epochs=1, teachers=2), tmp_path, progress=False, methods='tau-norm').all()
+    res = Run(get_recipe('digits-lt', epochs=1, n_teachers=2), tmp_path, progress=False, methods='tau-norm').all()
     assert list(res['methods']) == ['CE', 'tau-norm'] and sorted(p.name for p in (tmp_path/'checkpoints').iterdir()) == ['ce.pt']
     assert 0 <= res['methods']['tau-norm']['tau'] <= 2
     with pytest.raises(ValueError, match="Unknown method.*'LDAM'.*choose from CE, cRT"): Run(get_recipe('digits-lt'), tmp_path, methods='CE,LDAM')

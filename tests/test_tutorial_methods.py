@@ -11,7 +11,7 @@ from cbd_nb.pipeline import Run
 from cbd_nb.recipes import get_recipe
 from cbd_nb.results import results_table
 
-R = get_recipe('digits-lt', epochs=1, teachers=2)
+R = get_recipe('digits-lt', epochs=1, n_teachers=2)
 ABOUT = "A linear classifier on CE's features trained with square-root sampling (q = 0.5)."
 
 def fit_crt_sqrt(x):

@@ -34,7 +34,7 @@ def run_copy(done, tmp_path):
     shutil.copytree(done, tmp_path/'x'); return tmp_path/'x'
 
 def resume(monkeypatch, capsys, x, *args):
-    return cli(monkeypatch, capsys, 'run', *digits(['--out', x, '--epochs', 1, '--teachers', 1, '--methods', DONE, '--quiet', '--resume', *args]))
+    return cli(monkeypatch, capsys, 'run', *digits(['--out', x, '--epochs', 1, '--n-teachers', 1, '--methods', DONE, '--quiet', '--resume', *args]))
 
 def edit(p:Path, f):
     "Apply `f` to the JSON in `p`"
@@ -282,6 +282,6 @@ def test_validation_overlap_is_said_recorded_and_reported(tmp_path, capsys):
 # 8. equivalent method lists are equal
 def test_method_lists_in_any_order_are_the_same_run(run_copy, monkeypatch, capsys):
     assert get_recipe('digits-lt', methods=' LA-loss, cRT,CE,CE').methods == get_recipe('digits-lt', methods=DONE).methods == 'CE,cRT,LA-loss'
-    monkeypatch.setattr(sys, 'argv', ['cbd-nb', 'run', *digits(['--out', run_copy, '--epochs', 1, '--teachers', 1, '--methods', ' LA-loss, cRT,CE,CE', '--quiet', '--resume'])])
+    monkeypatch.setattr(sys, 'argv', ['cbd-nb', 'run', *digits(['--out', run_copy, '--epochs', 1, '--n-teachers', 1, '--methods', ' LA-loss, cRT,CE,CE', '--quiet', '--resume'])])
     main()                                                              # accepted: no SystemExit
     assert 'CE ' in capsys.readouterr().out
