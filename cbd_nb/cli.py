@@ -130,14 +130,14 @@ def recipe_options(p:argparse.ArgumentParser # the parser of `cbd-nb run`
     return p
 
 @call_parse
-def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MAIN_RECIPE}, or {FALLBACK_RECIPE} where Fashion-MNIST is missing)"]=None,
+def run(recipe:Annotated[str, f"named recipe: {', '.join(RECIPES)} (default: {MAIN_RECIPE})"]=None,
         out:str=None, # output folder (default: runs/RECIPE)
         device:str=None, # cpu, cuda, cuda:1 (default: CUDA if available)
         root:str=None, # data folder (default: $CBD_DATA or ~/.cache/cbd_nb)
-        resume:store_true=False, # reuse the finished methods and checkpoints found in OUT (each is checked against this run)
-        replace:store_true=False, # start over where OUT holds a run: it is moved aside to OUT.replaced-TIME, never deleted
+        resume:store_true=False, # reuse OUT's finished methods and checkpoints, each checked
+        replace:store_true=False, # move OUT's run aside (OUT.replaced-TIME) and start over
         quiet:store_true=False, # no progress bars
-        compile:compile_arg=None, # true, false, model (torch.compile the model), graph (the whole step as one CUDA graph) or graph+model (both); true is graph on CUDA, model elsewhere (default: where `cbd-nb bench` measured it faster)
+        compile:compile_arg=None, # true, false, model, graph or graph+model (`cbd_nb.steps`; default: as `cbd-nb bench` measured)
         **settings # recipe settings (`cbd_nb.recipes.SETTINGS`), e.g. epochs=5, methods='CE,CBD'; on the command line `--epochs 5`
        ):
     "Train and compare the methods of `cbd_nb.methods.METHODS` on a named recipe"

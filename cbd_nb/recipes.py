@@ -59,21 +59,21 @@ class Recipe:
     wd:float = setting(5e-4, lambda v: _fin(v) and v >= 0, 'a finite number >= 0', 'weight decay')
     pad:int = setting(4, _int(0), 'an integer >= 0', 'random-crop padding')
     flip:bool = setting(True, lambda v: isinstance(v, bool), 'true or false', 'random horizontal flips: true or false')
-    n_teachers:int = setting(4, _int(1), 'an integer >= 1', 'teachers of CBD-ENS, half vanilla, half colour-jittered (CBD itself uses the first)')
+    n_teachers:int = setting(4, _int(1), 'an integer >= 1', 'teachers of CBD-ENS, half colour-jittered (CBD uses the first)')
     alpha:float = setting(0.4, lambda v: _fin(v) and 0 <= v <= 1, 'a number in [0, 1]', "CBD's share of the distillation term, in [0, 1]")
     beta:float = setting(100., lambda v: _fin(v) and v >= 0, 'a finite number >= 0', "CBD's distillation scale")
-    ldam_s:float = setting(30., lambda v: _fin(v) and v > 0, 'a finite number > 0', "LDAM-DRW's cosine scale s (Cao et al.: 30; the kit's other cosine heads: 20)")
+    ldam_s:float = setting(30., lambda v: _fin(v) and v > 0, 'a finite number > 0', "LDAM-DRW's cosine scale (its paper's: 30; the kit's other heads': 20)")
     crt_epochs:int = setting(10, _int(1), 'an integer >= 1', 'cRT classifier epochs')
     lws_epochs:int = setting(5, _int(1), 'an integer >= 1', 'LWS epochs')
-    val_per_class:int = setting(20, _int(1), 'an integer >= 1', 'validation images per class, drawn from training images outside the long-tailed subset')
-    size:int = setting(224, _int(1), 'an integer >= 1', 'image side: image lists are resized to it; in-memory data sets (digits, Fashion-MNIST, CIFAR) are shrunk to it where their images are larger')
+    val_per_class:int = setting(20, _int(1), 'an integer >= 1', 'validation images per class, from training images outside the subset')
+    size:int = setting(224, _int(1), 'an integer >= 1', 'image side: image lists resized to it, larger in-memory images shrunk')
     seed:int = setting(0, lambda v: _int(0)(v) and v < 2**31, 'an integer in [0, 2147483647]', 'seed of data subset, initialisation and sampling')   # NumPy's seeds stop at 2**32
     head:str = setting('as-published', lambda v: v in HEADS, f"one of {', '.join(HEADS)}",
-                       "the classifier every network trains with: as-published (each method's own), linear or cosine where the method allows it", HEADS)
+                       "every network's classifier: as-published, or linear or cosine where allowed", HEADS)
     schedule:str = setting('shared', lambda v: v in SCHEDULES, f"one of {', '.join(SCHEDULES)}",
-                           "shared: every method with the kit's schedule (the controlled comparison); authors: each method with its paper's schedule where the paper states one (`cbd-nb methods --about` says which)", SCHEDULES)
+                           "shared (the kit's, for every method) or authors (each paper's, where stated)", SCHEDULES)
     methods:str|None = setting(None, lambda v: v is None or bool(select_methods(v)), 'None (all) or comma-separated method names',   # select_methods names the unknown ones
-                               "comma-separated methods to run, plus those they need (default: the recipe's; most recipes run every method but the compute-matched baselines); `cbd-nb methods --about` lists them")
+                               "comma-separated methods, plus what they need (default: the recipe's; see `cbd-nb methods`)")
     def __post_init__(self):
         for k, (ok, valid) in RECIPE_RULES.items():
             if not ok(getattr(self, k)): raise RecipeError(k, getattr(self, k), valid)
