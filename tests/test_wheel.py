@@ -1,6 +1,7 @@
 """A pip user gets the tutorials (issue 31): the wheel, built offline from this tree, carries the tutorials and the results
 they read, its metadata has a `lab` extra without the development tools, and from an install of it (not the clone)
-`cbd-nb tutorials DEST` copies tutorials that run there."""
+`cbd-nb tutorials DEST` copies tutorials that run there: installed into a new virtual environment whose dependencies are
+.venv's (offline, torch's CUDA dependencies cannot be resolved again), with `pip install --no-deps`."""
 import os, shutil, subprocess, sys, zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -59,21 +60,24 @@ print(''.join(o.get('text', '') for o in nb.cells[-1].outputs))
 
 @pytest.mark.slow
 def test_installed_wheel_copies_tutorials_that_run(built, tmp_path):
-    "Installed from the wheel alone (the clone out of the way), `cbd-nb tutorials` copies the tutorials, refuses a folder that holds anything, and a copied tutorial runs"
-    site = tmp_path/'site'   # the wheel alone; its dependencies are .venv's, nothing downloaded
-    r = _run(sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', '--no-compile', '--target', site, built[0])
+    "Installed from the wheel alone into a new virtual environment (the clone out of the way), `cbd-nb tutorials` copies the tutorials, refuses a folder that holds anything, and a copied tutorial runs"
+    venv = tmp_path/'venv'   # a new virtual environment; its dependencies (torch, JupyterLab, ...) are .venv's, through a .pth file: nothing downloaded
+    assert _run(sys.executable, '-m', 'venv', venv).returncode == 0
+    py, sp = venv/'bin'/'python', Path(_run(venv/'bin'/'python', '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])').stdout.strip())
+    (sp/'kit_deps.pth').write_text(next(p for p in sys.path if p.endswith('site-packages')) + '\n')
+    r = _run(py, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', '--no-compile', built[0])
     assert r.returncode == 0, r.stderr[-3000:]
-    env = {**os.environ, 'PYTHONPATH': str(site), 'OMP_NUM_THREADS': '1'}
+    env = {**{k: v for k, v in os.environ.items() if k not in ('VIRTUAL_ENV', 'PYTHONPATH')}, 'OMP_NUM_THREADS': '1'}
     work = tmp_path/'work'; work.mkdir()
-    where = _run(sys.executable, '-c', 'import cbd_nb; print(cbd_nb.__file__)', cwd=work, env=env).stdout.strip()
-    assert Path(where).is_relative_to(site), where
-    ok = _run(site/'bin'/'cbd-nb', 'tutorials', 'mine', cwd=work, env=env)
+    where = _run(py, '-c', 'import cbd_nb; print(cbd_nb.__file__)', cwd=work, env=env).stdout.strip()
+    assert Path(where).is_relative_to(sp), where
+    ok = _run(venv/'bin'/'cbd-nb', 'tutorials', 'mine', cwd=work, env=env)
     assert ok.returncode == 0, ok.stderr
-    again = _run(site/'bin'/'cbd-nb', 'tutorials', 'mine', cwd=work, env=env)
+    again = _run(venv/'bin'/'cbd-nb', 'tutorials', 'mine', cwd=work, env=env)
     assert again.returncode == 1 and again.stderr.strip() == 'cbd-nb tutorials: mine already exists and is not an empty folder: choose an empty or new folder (nothing was copied).'
     nbs = work/'mine'/'nbs'/'tutorials'
     assert sorted(p.name for p in nbs.glob('*.ipynb')) == sorted(p.name for p in (ROOT/'nbs'/'tutorials').glob('*.ipynb'))
     assert (nbs/'05_gaps.ipynb').read_bytes() == (ROOT/'nbs'/'tutorials'/'05_gaps.ipynb').read_bytes()
-    run = _run(sys.executable, '-c', NB_CHECK, nbs/'05_gaps.ipynb', nbs, cwd=work, env=env)   # the control views from ../benchmarks/results/controls
+    run = _run(py, '-c', NB_CHECK, nbs/'05_gaps.ipynb', nbs, cwd=work, env=env)   # the control views from ../benchmarks/results/controls
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.stdout.split() == [where, 'shipped/fmnist-lt-small']   # in its kernel, cbd_nb came from the install and the shipped run from beside the notebook
