@@ -37,3 +37,28 @@ def test_notebook_figures_are_small_connected_and_stable(tmp_path):
     ids = re.findall(r'id="([^"]+)" class="plotly-graph-div"', html)
     assert len(set(ids)) == 2 and ids[1] == ids[0] + '-1'                                     # the same figure twice: two ids on one page
     assert execute(tmp_path/'t.ipynb') == first                                               # a second run changes no output
+
+def test_docs_page_figure_draws_from_its_cdn(tmp_path):
+    "A committed figure's HTML, as a docs page holds it, draws in Chromium once its plotly.js arrives from the CDN (served here from the plotly wheel's copy: no network)"
+    import pytest
+    from browser_util import CHROMIUM, have_chromium
+    if not have_chromium(): pytest.skip('no Chromium')
+    sync_api = pytest.importorskip('playwright.sync_api')
+    import plotly
+    nb = json.loads((Path(__file__).resolve().parents[1]/'nbs'/'tutorials'/'06_why_cbd.ipynb').read_text())
+    html = next(''.join(o['data']['text/html']) for c in nb['cells'] for o in c.get('outputs', []) if 'text/html' in o.get('data', {}))
+    (tmp_path/'page.html').write_text(f'<!doctype html><html><body>{html}</body></html>')
+    js = Path(plotly.__file__).parent/'package_data'/'plotly.min.js'
+    asked = []
+    def cdn(route):
+        asked.append(route.request.url); route.fulfill(path=str(js), content_type='application/javascript')
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        page = b.new_page()
+        page.route(re.compile(r'https://cdn\.plot\.ly/.*'), cdn)
+        page.goto((tmp_path/'page.html').as_uri())
+        page.wait_for_selector('.plotly-graph-div .main-svg', timeout=60_000)
+        points = page.locator('.plotly-graph-div .scatterlayer .point').count()
+        b.close()
+    assert asked and all(u.startswith('https://cdn.plot.ly/plotly-') for u in asked)   # plotly.js from its CDN, as on the docs site
+    assert points > 0, 'the figure drew no points'
