@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 # %% ../nbs/07a_methods.ipynb #7ef4b696
-FAMILIES = ('CE and its post-hoc fixes', 'balanced losses', 'class-balanced training', 'CBD and its variants', 'ensembles')   # the groups of the comparison, in table order
+FAMILIES = ('CE and its post-hoc fixes', 'balanced losses', 'class-balanced training', 'CBD and its variants', 'ensemble')   # the groups of the comparison, in table order
 NET_FIELDS = ('dataset', 'imb_factor', 'n_max', 'arch', 'width', 'epochs', 'bs', 'lr', 'wd', 'pad', 'flip', 'val_per_class', 'size', 'seed', 'head')   # recipe fields every network depends on
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ FAMILY_COLORS = {   # family (one of `FAMILIES`, each with colours) -> its colou
     'balanced losses': ('#b2182b', '#f28e2b', '#7f2704', '#e377c2', '#d6604d', '#fdae6b'),
     'class-balanced training': ('#2ca02c', '#98df8a', '#006d2c'),
     'CBD and its variants': ('#3f007d', '#9e9ac8', '#6a51a3', '#c51b8a', '#8c6bb1', '#7a0177', '#bcbddc'),
-    'ensembles': ('#01665e', '#80cdc1', '#35978f')}
+    'ensemble': ('#01665e', '#80cdc1', '#35978f')}
 OTHER_COLORS = ('#bcbd22', '#8c564b', '#ff9896', '#7f7f00', '#e7ba52', '#637939', '#843c39', '#d6616b')   # methods outside the table
 
 def method_color(name:str # a method name (a key of `METHODS`), a network of the table, or any other name

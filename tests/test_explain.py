@@ -18,7 +18,7 @@ def test_every_network_is_probed(done):
     r, out, res = done
     ms = res['methods']
     for k, v in ms.items():
-        if METHODS[k].family == 'ensembles': continue
+        if METHODS[k].family == 'ensemble': continue
         for kind in ('linear', 'ncm'):
             p = v['probe'][kind]
             assert {'all', 'many', 'medium', 'few', 'per_class'} <= p.keys() and len(p['per_class']) == len(res['classes']), (k, kind)

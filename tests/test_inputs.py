@@ -85,3 +85,12 @@ def test_results_from_before_a_rename_read_in_todays_names(tmp_path):
     (tmp_path/'r.json').write_text(json.dumps(res))
     r = read_results(tmp_path/'r.json')['recipe']
     assert r['n_teachers'] == 4 and 'teachers' not in r
+
+def test_earlier_timings_of_another_precision_or_cpu_are_not_used(tmp_path):
+    "The start-of-run estimate reuses timings of the same precision and machine only (issue 31: bf16 timings once promised an fp32 run 3.4 min)"
+    other = 'fp32' if RES['precision'] != 'fp32' else 'bf16'
+    (tmp_path/'a.json').write_text(json.dumps({**RES, 'precision': other}))
+    (tmp_path/'b.json').write_text(json.dumps({**RES, 'versions': {**RES['versions'], 'cpu': 'another CPU'}}))
+    assert earlier_seconds(RES, [tmp_path/'a.json', tmp_path/'b.json']) == {}
+    (tmp_path/'c.json').write_text(json.dumps(RES))
+    assert earlier_seconds(RES, [tmp_path/'a.json', tmp_path/'c.json']) == {k: [v] for k, v in RES['seconds'].items()}

@@ -93,7 +93,7 @@ def test_every_family_has_colours_and_the_old_ones_are_kept():
     cols = [method_color(k) for k in METHODS]                                                    # a family without colours fails here
     assert len(set(cols)) == len(cols)
     first = [method_color(next(k for k, m in METHODS.items() if m.family == f)) for f in FAMILIES[:4]]   # the four families from before keep their colours
-    assert first == ['#08306b', '#b2182b', '#2ca02c', '#3f007d'] and method_color('ENS-teachers') in FAMILY_COLORS['ensembles']
+    assert first == ['#08306b', '#b2182b', '#2ca02c', '#3f007d'] and method_color('ENS-teachers') in FAMILY_COLORS['ensemble']
 
 def ensemble_run(k:int=4, one:int=3_100_000)->dict:
     "Fake results of a run with four teachers: single networks of `one` multiply-adds per test image, and ENS-teachers, an ensemble of `k` of them"
