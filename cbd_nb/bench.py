@@ -17,7 +17,7 @@ from fastcore.script import call_parse
 from .core import UserError, default_device, printable, save_json
 from .datasets import Tensors
 from .models import create_model, NetSpec
-from .augment import Augment, to_float
+from .augment import to_float
 from .learner import Learner, Schedule, ce_loss, Device
 from .core import native_bf16
 from .steps import Step, CompiledRunner, graph_step
@@ -100,7 +100,7 @@ def variants(r, # a `Recipe`: arch, width, batch size, lr, augmentation
     mk = lambda: create_model(r.arch, k, c, width=r.width)
     x, y = to_float(train.x[:r.bs]).to(device), train.y[:r.bs].to(device)
     sched, feed = Schedule(epochs=1, bs=r.bs, lr=r.lr, wd=r.wd), Feed(r.pad, r.flip)
-    kw = dict(sched=sched, augment=Augment(r.pad, r.flip))
+    kw = dict(sched=sched, augment=feed.prepare(train)[1])   # the recipe's augmentation, as the stages make it
     dev = lambda compile=None, amp=None: Device(device, compile, amp, progress=False)
     lr = r.lr * r.bs / 256
     cbd = lambda K, dev: train_cbd(train, k, [mk() for _ in range(K)], spec=NetSpec(r.arch, r.width), sched=sched, feed=feed, device=dev, fit=False).fit

@@ -140,8 +140,8 @@ def own_files(self:Run)->list[Path]:
 @patch
 def net_names(self:Run)->list[str]:
     "The networks this run may train: its methods' own, and the teachers when a method needs them"
-    teachers = any(m.n_teachers for m in self.methods)
-    return list(dict.fromkeys([m.network for m in self.methods if m.network] + ([n for n, *_ in teacher_specs(self.r)] if teachers else []) + member_names(self.methods, self.r, self.table)))
+    distils = any(m.n_teachers for m in self.methods)
+    return list(dict.fromkeys([m.network for m in self.methods if m.network] + ([n for n, *_ in teacher_specs(self.r)] if distils else []) + member_names(self.methods, self.r, self.table)))
 
 @patch
 def made(self:Run, name:str # a network name
